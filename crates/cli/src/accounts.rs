@@ -1,0 +1,68 @@
+//! Accounts: the demo's sign-ins, one per role, so a new user can try every view.
+
+use qinglian_domain::role::Role;
+use qinglian_store::Store;
+use qinglian_store::model::PageRequest;
+use qinglian_web::password::{self, Password};
+
+/// The demo's shared password. Demo data only: a real deployment creates its own accounts.
+pub const DEMO_PASSWORD: &str = "qinglian-demo";
+
+/// A demo sign-in as printed for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: Role,
+    pub staff_name: String,
+}
+
+/// The username the demo gives the first member of staff in each role.
+pub fn demo_username(role: Role) -> &'static str {
+    match role {
+        Role::CommissionLeader => "leader",
+        Role::CaseManager => "casemanager",
+        Role::SupervisionOffice => "office",
+        Role::TownshipSecretary => "secretary",
+        Role::StationedGroupHead => "grouphead",
+        Role::InspectionGroupMember => "inspector",
+        Role::VillageLiaison => "liaison",
+        Role::DepartmentOfficer => "department",
+        Role::Auditor => "auditor",
+        Role::SystemAdmin => "admin",
+    }
+}
+
+/// Gives the first member of staff in each role an account, unless it exists; re-running
+/// changes nothing.
+pub async fn ensure_demo_accounts(store: &dyn Store) -> anyhow::Result<Vec<DemoAccount>> {
+    let mut staff = Vec::new();
+    let mut page = 1;
+    loop {
+        let p = store
+            .list_staff(PageRequest::new(page, PageRequest::MAX_LIMIT as u32))
+            .await?;
+        let n = p.items.len();
+        staff.extend(p.items);
+        if n == 0 || staff.len() as i64 >= p.total {
+            break;
+        }
+        page += 1;
+    }
+    let hash = password::hash(&Password::new(DEMO_PASSWORD))?;
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        let Some(s) = staff.iter().find(|s| s.role == role.as_str()) else {
+            continue;
+        };
+        let username = demo_username(role);
+        if store.find_account(username).await?.is_none() {
+            store.create_account(&s.id, username, &hash).await?;
+        }
+        out.push(DemoAccount {
+            username: username.to_owned(),
+            role,
+            staff_name: s.name.clone(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,114 @@
+//! `qinglian demo`: fills an empty deployment with a fictional county shaped like the story
+//! (29 townships, 338 villages, 14 stationed groups, 5 + 2 zones), the same for the same seed,
+//! so that a new installation can be tried without real data.
+
+mod articles;
+mod names;
+mod plan;
+mod units;
+mod write;
+
+use qinglian_domain::Invalid;
+use qinglian_domain::role::Role;
+use qinglian_store::{Store, StoreError};
+use serde::Serialize;
+
+use plan::Plan;
+use write::Writer;
+
+/// Province 99 does not exist, so the demo county can never collide with an imported one.
+pub const COUNTY_CODE: &str = "990101";
+pub const COUNTY_NAME: &str = "青岚县";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The deployment already has its county; the demo writes only into an empty one.
+    #[error("the store already has a county ({name}, {division_code}); the demo is only created on an empty store")]
+    AlreadySetUp { division_code: String, name: String },
+    /// A generated name or code did not parse: a bug in the demo, caught before any write.
+    #[error("the demo data is invalid")]
+    Invalid(#[from] Invalid),
+    #[error("could not write the demo's {stage}")]
+    Store {
+        stage: &'static str,
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// How far `create_demo` has got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoProgress {
+    pub stage: &'static str,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// One demo account, for the binary to list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoStaff {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// The township, department or stationed group the person is posted to.
+    pub posting: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoReport {
+    pub seed: u64,
+    pub county_code: String,
+    pub county_name: String,
+    pub townships: usize,
+    pub villages: usize,
+    pub communities: usize,
+    pub departments: usize,
+    pub offices: usize,
+    pub stationed_groups: usize,
+    pub zones: usize,
+    pub articles: usize,
+    pub staff: Vec<DemoStaff>,
+}
+
+/// Creates the demo county in an empty store; refuses, without writing, if a county exists.
+///
+/// Each row is its own store call (and transaction): a failure part-way leaves a partial demo
+/// county behind, which a second run then refuses as `AlreadySetUp`.
+pub async fn create_demo(
+    store: &dyn Store,
+    seed: u64,
+    progress: &(dyn Fn(DemoProgress) + Send + Sync),
+) -> Result<DemoReport, DemoError> {
+    if let Some(c) = store.county().await.map_err(at("county"))? {
+        return Err(DemoError::AlreadySetUp {
+            division_code: c.division_code,
+            name: c.name,
+        });
+    }
+    let plan = Plan::new(seed)?;
+    let county = store.upsert_county(&plan.county).await.map_err(at("county"))?;
+    let mut w = Writer::new(store, progress, plan.writes());
+    w.units(&plan).await?;
+    let (villages, communities) = w.places(&plan).await?;
+    let staff = w.staff(&plan).await?;
+    w.zones(&plan, &staff).await?;
+    w.articles(&plan).await?;
+    Ok(DemoReport {
+        seed,
+        county_code: county.division_code,
+        county_name: county.name,
+        townships: plan.townships.len(),
+        villages,
+        communities,
+        departments: plan.departments.len(),
+        offices: plan.offices.len(),
+        stationed_groups: plan.groups.len(),
+        zones: plan.zones.len(),
+        articles: plan.articles.len(),
+        staff,
+    })
+}
+
+fn at(stage: &'static str) -> impl FnOnce(StoreError) -> DemoError {
+    move |source| DemoError::Store { stage, source }
+}

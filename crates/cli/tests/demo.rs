@@ -1,0 +1,421 @@
+//! `qinglian demo` builds the story's county on either backend, the same for the same seed, once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use qinglian::demo::{DemoError, DemoProgress, DemoReport, create_demo};
+use qinglian_domain::article::Column;
+use qinglian_domain::division::DivisionCode;
+use qinglian_domain::role::Role;
+use qinglian_store::model::{PageRequest, Staff, Village, VillageFilter};
+use qinglian_testkit::{Store, TestDb};
+
+fn quiet(_: DemoProgress) {}
+
+async fn demo(store: &Store, seed: u64) -> DemoReport {
+    create_demo(store.as_ref(), seed, &quiet)
+        .await
+        .expect("the demo is created")
+}
+
+async fn all_villages(store: &Store) -> Vec<Village> {
+    let mut out = Vec::new();
+    for page in 1.. {
+        let p = store
+            .list_villages(&VillageFilter::default(), PageRequest::new(page, 200))
+            .await
+            .unwrap();
+        out.extend(p.items);
+        if out.len() as i64 >= p.total {
+            return out;
+        }
+    }
+    out
+}
+
+async fn all_staff(store: &Store) -> Vec<Staff> {
+    let mut out = Vec::new();
+    for page in 1.. {
+        let p = store.list_staff(PageRequest::new(page, 200)).await.unwrap();
+        out.extend(p.items);
+        if out.len() as i64 >= p.total {
+            return out;
+        }
+    }
+    out
+}
+
+/// The county as a user would compare two of them: names and codes, sorted, no ids or times.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    county: Option<(String, String)>,
+    townships: Vec<(String, String, String)>,
+    villages: Vec<(String, String, String)>,
+    departments: Vec<(String, String, Option<String>)>,
+    offices: Vec<(String, String)>,
+    groups: Vec<(String, String, Vec<String>)>,
+    zones: Vec<(String, String, String, String, Vec<String>)>,
+    staff: Vec<(String, String, Option<String>, Option<String>)>,
+    articles: Vec<(String, String, String)>,
+}
+
+async fn snapshot(store: &Store) -> Snapshot {
+    let county = store.county().await.unwrap().map(|c| (c.division_code, c.name));
+    let mut townships: Vec<_> = store
+        .list_townships()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.division_code, t.name, t.kind))
+        .collect();
+    townships.sort();
+    let mut villages: Vec<_> = all_villages(store)
+        .await
+        .into_iter()
+        .map(|v| (v.division_code, v.name, v.township_name))
+        .collect();
+    villages.sort();
+    let departments = store
+        .list_departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.code, d.name, d.stationed_group_name))
+        .collect();
+    let offices = store
+        .list_offices()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.code, o.name))
+        .collect();
+    let groups = store
+        .list_stationed_groups()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.code, g.name, g.departments.into_iter().map(|d| d.code).collect()))
+        .collect();
+    let mut zones: Vec<_> = store
+        .list_zones()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|z| {
+            let members = z.members.into_iter().map(|m| m.code).collect();
+            (
+                z.zone.name,
+                z.zone.kind,
+                z.zone.leader_name,
+                z.zone.liaison_office_name,
+                members,
+            )
+        })
+        .collect();
+    zones.sort();
+    let mut staff: Vec<_> = all_staff(store)
+        .await
+        .into_iter()
+        .map(|s| (s.role, s.name, s.posting_unit_name, s.home_township_name))
+        .collect();
+    staff.sort();
+    let mut articles: Vec<_> = store
+        .list_articles(PageRequest::new(1, 200))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|a| (a.column_code, a.title, a.status))
+        .collect();
+    articles.sort();
+    Snapshot {
+        county,
+        townships,
+        villages,
+        departments,
+        offices,
+        groups,
+        zones,
+        staff,
+        articles,
+    }
+}
+
+/// Everything a commission member would check on a first look at the demo county.
+async fn the_demo_county_has_the_story_shape(store: Store) {
+    let calls = AtomicU64::new(0);
+    let last = std::sync::Mutex::new(None::<DemoProgress>);
+    let progress = |p: DemoProgress| {
+        calls.fetch_add(1, Ordering::Relaxed);
+        *last.lock().unwrap() = Some(p);
+    };
+    let started = Instant::now();
+    let report = create_demo(store.as_ref(), 20240601, &progress).await.unwrap();
+    eprintln!("create_demo on {}: {:?}", store.backend(), started.elapsed());
+    let last = last.lock().unwrap().unwrap();
+    assert_eq!((last.done, calls.load(Ordering::Relaxed)), (last.total, last.total));
+
+    let county = store.county().await.unwrap().unwrap();
+    assert_eq!(
+        (county.division_code.as_str(), county.name.as_str()),
+        ("990101000000", "青岚县")
+    );
+    let county_code = DivisionCode::parse("county", &county.division_code).unwrap();
+
+    let townships = store.list_townships().await.unwrap();
+    assert_eq!((townships.len(), report.townships), (29, 29));
+    let kinds: HashSet<&str> = townships.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds, HashSet::from(["street", "town", "township"]));
+    assert_eq!(townships.iter().map(|t| t.village_count).sum::<i64>(), 338);
+    for t in &townships {
+        assert!(
+            DivisionCode::parse("t", &t.division_code)
+                .unwrap()
+                .is_within(&county_code),
+            "{}",
+            t.division_code
+        );
+        assert!(t.zone_id.is_some(), "{} is in no zone", t.name);
+    }
+    assert_eq!(
+        townships.iter().map(|t| &t.name).collect::<HashSet<_>>().len(),
+        29,
+        "township names repeat"
+    );
+
+    let villages = all_villages(&store).await;
+    assert_eq!((villages.len(), report.villages), (338, 338));
+    let code_of: BTreeMap<&str, &str> = townships
+        .iter()
+        .map(|t| (t.id.as_str(), t.division_code.as_str()))
+        .collect();
+    let mut names_in: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
+    for v in &villages {
+        let code = DivisionCode::parse("v", &v.division_code).unwrap();
+        let township = DivisionCode::parse("t", code_of[v.township_id.as_str()]).unwrap();
+        assert!(
+            code.is_within(&township),
+            "{} lies outside {}",
+            v.division_code,
+            township
+        );
+        assert!(
+            names_in.entry(&v.township_id).or_default().insert(&v.name),
+            "{} repeats in {}",
+            v.name,
+            v.township_name
+        );
+    }
+    let communities = villages.iter().filter(|v| v.kind == "community").count();
+    assert!(communities > 0 && communities < 338 && communities == report.communities);
+
+    let groups = store.list_stationed_groups().await.unwrap();
+    assert_eq!(groups.len(), 14);
+    assert!(
+        groups.iter().all(|g| (1..=3).contains(&g.departments.len())),
+        "{groups:#?}"
+    );
+    let departments = store.list_departments().await.unwrap();
+    for code in ["zhujian", "ziranziyuan", "jiaotong", "huanbao", "nonglin", "minzheng"] {
+        let d = departments
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("no {code}"));
+        assert!(d.name.starts_with("青岚县") && d.stationed_group_id.is_some(), "{d:?}");
+    }
+    assert!(
+        store
+            .list_offices()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|o| o.name.ends_with("纪检监察室"))
+            .count()
+            >= 5
+    );
+
+    let staff = all_staff(&store).await;
+    assert_eq!(staff.len(), report.staff.len());
+    for role in Role::ALL {
+        assert!(staff.iter().any(|s| s.role == role.as_str()), "no {}", role.as_str());
+    }
+    let leaders: HashSet<&str> = staff
+        .iter()
+        .filter(|s| s.role == "commission_leader")
+        .map(|s| s.id.as_str())
+        .collect();
+    assert!(leaders.len() >= 5);
+    let secretaries: Vec<&Staff> = staff.iter().filter(|s| s.role == "township_secretary").collect();
+    for t in &townships {
+        assert!(
+            secretaries
+                .iter()
+                .any(|s| s.posting_unit_id.as_deref() == Some(t.id.as_str())),
+            "{} has no secretary",
+            t.name
+        );
+    }
+    assert!(
+        secretaries.iter().any(|s| s.home_township_id != s.posting_unit_id),
+        "every secretary serves at home"
+    );
+    assert!(
+        staff
+            .iter()
+            .filter(|s| s.posting_kind == "township")
+            .all(|s| s.home_township_id.is_some())
+    );
+
+    let zones = store.list_zones().await.unwrap();
+    let (tz, gz): (Vec<_>, Vec<_>) = zones.iter().partition(|z| z.zone.kind == "townships");
+    assert_eq!((tz.len(), gz.len()), (5, 2));
+    let zone_leaders: HashSet<&str> = zones.iter().map(|z| z.zone.leader_staff_id.as_str()).collect();
+    assert_eq!(zone_leaders.len(), 7, "a leader leads two zones");
+    assert!(
+        zone_leaders.is_subset(&leaders),
+        "a zone is led by someone who is not a commission leader"
+    );
+    assert!(zones.iter().all(|z| z.zone.liaison_office_name.ends_with("纪检监察室")));
+    let mut zoned: Vec<&str> = tz
+        .iter()
+        .flat_map(|z| z.members.iter().map(|m| m.id.as_str()))
+        .collect();
+    zoned.sort_unstable();
+    let mut all: Vec<&str> = townships.iter().map(|t| t.id.as_str()).collect();
+    all.sort_unstable();
+    assert_eq!(zoned, all, "every township is in exactly one zone");
+    let township_codes: Vec<&str> = townships.iter().map(|t| t.division_code.as_str()).collect();
+    for z in &tz {
+        assert!(
+            (5..=7).contains(&z.members.len()),
+            "{} has {} townships",
+            z.zone.name,
+            z.members.len()
+        );
+        // Neighbours by code: the members are one unbroken run of the county's townships.
+        let first = township_codes.iter().position(|c| *c == z.members[0].code).unwrap();
+        let run: Vec<&str> = z.members.iter().map(|m| m.code.as_str()).collect();
+        assert_eq!(
+            run,
+            township_codes[first..first + run.len()],
+            "{} is not contiguous",
+            z.zone.name
+        );
+    }
+    let mut grouped: Vec<&str> = gz
+        .iter()
+        .flat_map(|z| z.members.iter().map(|m| m.id.as_str()))
+        .collect();
+    grouped.sort_unstable();
+    let mut all: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
+    all.sort_unstable();
+    assert_eq!(grouped, all, "every stationed group is in exactly one zone");
+    assert!(gz.iter().all(|z| z.members.len() == 7));
+
+    for column in Column::ALL {
+        let n = store
+            .list_published(Some(column), PageRequest::new(1, 50))
+            .await
+            .unwrap()
+            .total;
+        assert!((2..=3).contains(&n), "{} has {n} articles", column.as_str());
+    }
+}
+
+/// Same seed, same county, on two fresh databases; another seed, other names.
+async fn the_seed_decides_the_county(a: Store, b: Store, c: Store) {
+    demo(&a, 7).await;
+    demo(&b, 7).await;
+    demo(&c, 8).await;
+    let (a, b, c) = (snapshot(&a).await, snapshot(&b).await, snapshot(&c).await);
+    assert_eq!(a, b);
+    let names = |s: &Snapshot| s.townships.iter().map(|t| t.1.clone()).collect::<Vec<_>>();
+    assert_ne!(names(&a), names(&c));
+    let names = |s: &Snapshot| s.villages.iter().map(|v| v.1.clone()).collect::<Vec<_>>();
+    assert_ne!(names(&a), names(&c));
+    let names = |s: &Snapshot| s.staff.iter().map(|p| p.1.clone()).collect::<Vec<_>>();
+    assert_ne!(names(&a), names(&c));
+    assert_eq!(
+        (a.county, a.departments, a.groups.len()),
+        (c.county, c.departments, c.groups.len())
+    );
+}
+
+/// A deployment that has its county is never touched by the demo.
+async fn a_second_run_is_refused_and_changes_nothing(store: Store) {
+    let report = demo(&store, 1).await;
+    let before = snapshot(&store).await;
+    let calls = AtomicU64::new(0);
+    let count = |_: DemoProgress| {
+        calls.fetch_add(1, Ordering::Relaxed);
+    };
+    for seed in [1, 2] {
+        let e = create_demo(store.as_ref(), seed, &count).await.unwrap_err();
+        assert!(
+            matches!(&e, DemoError::AlreadySetUp { division_code, name } if division_code == "990101000000" && name == "青岚县"),
+            "{e:?}"
+        );
+    }
+    assert_eq!(calls.load(Ordering::Relaxed), 0);
+    assert_eq!(snapshot(&store).await, before);
+    assert_eq!(all_staff(&store).await.len(), report.staff.len());
+}
+
+async fn fresh(backend: &str) -> TestDb {
+    match backend {
+        "sqlite" => qinglian_testkit::sqlite().await,
+        _ => qinglian_testkit::postgres().await,
+    }
+}
+
+#[tokio::test]
+async fn sqlite_the_demo_county_has_the_story_shape() {
+    let db = fresh("sqlite").await;
+    the_demo_county_has_the_story_shape(db.store().await).await;
+}
+
+#[tokio::test]
+async fn postgres_the_demo_county_has_the_story_shape() {
+    let db = fresh("postgres").await;
+    the_demo_county_has_the_story_shape(db.store().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_the_seed_decides_the_county() {
+    let (a, b, c) = (fresh("sqlite").await, fresh("sqlite").await, fresh("sqlite").await);
+    the_seed_decides_the_county(a.store().await, b.store().await, c.store().await).await;
+}
+
+#[tokio::test]
+async fn postgres_the_seed_decides_the_county() {
+    let (a, b, c) = (
+        fresh("postgres").await,
+        fresh("postgres").await,
+        fresh("postgres").await,
+    );
+    the_seed_decides_the_county(a.store().await, b.store().await, c.store().await).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_second_run_is_refused_and_changes_nothing() {
+    let db = fresh("sqlite").await;
+    a_second_run_is_refused_and_changes_nothing(db.store().await).await;
+}
+
+#[tokio::test]
+async fn postgres_a_second_run_is_refused_and_changes_nothing() {
+    let db = fresh("postgres").await;
+    a_second_run_is_refused_and_changes_nothing(db.store().await).await;
+}
+
+/// The backend does not change the county: a demo on SQLite matches one on PostgreSQL.
+#[tokio::test]
+async fn the_same_seed_gives_the_same_county_on_both_backends() {
+    let [s, p] = qinglian_testkit::each_backend().await;
+    let (s, p) = (s.store().await, p.store().await);
+    demo(&s, 42).await;
+    demo(&p, 42).await;
+    assert_eq!(snapshot(&s).await, snapshot(&p).await);
+}

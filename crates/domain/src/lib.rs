@@ -1,0 +1,10 @@
+//! Qinglian's domain: pure types and rules, free of HTTP, SQL and async.
+
+pub mod access;
+pub mod article;
+pub mod division;
+pub mod error;
+pub mod org;
+pub mod role;
+
+pub use error::{FieldError, Invalid};

@@ -1,0 +1,52 @@
+//! The store's error type: constraint violations become field errors the user can act on.
+
+use qinglian_domain::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// A unique value is already taken.
+    #[error("conflict on {field}")]
+    Conflict { field: &'static str, value: Option<String> },
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::Unavailable(e),
+            other => Self::Database(other),
+        }
+    }
+}
+
+/// Maps a unique violation to a conflict on `field` and a foreign-key violation to an unknown
+/// id in `fk_field`; anything else passes through.
+pub(crate) fn constraint(
+    field: &'static str,
+    value: Option<&str>,
+    fk_field: &'static str,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let value = value.map(str::to_owned);
+    move |e| {
+        if let sqlx::Error::Database(db) = &e {
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => return StoreError::Conflict { field, value },
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return StoreError::Invalid(Invalid::field(fk_field, "field.unknown_id", None));
+                }
+                _ => {}
+            }
+        }
+        StoreError::from(e)
+    }
+}

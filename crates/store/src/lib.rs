@@ -1,0 +1,62 @@
+//! Qinglian's storage: one repository contract, implemented on SQLite and on PostgreSQL.
+
+mod error;
+pub mod model;
+mod portable;
+mod postgres;
+mod repo;
+mod sqlite;
+
+use std::sync::Arc;
+
+pub use error::StoreError;
+pub use repo::{AccountRepo, ArticleRepo, DivisionRepo, JobRepo, OrgRepo, Store};
+
+/// The storage the deployment is configured for.
+pub type DynStore = Arc<dyn Store>;
+
+/// Where the data lives: a `sqlite://` path or a `postgres://` URL.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    // Database URLs may carry passwords: show only the scheme.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = self.0.split("://").next().unwrap_or("?");
+        write!(f, "DatabaseUrl({scheme}://…)")
+    }
+}
+
+/// Opens the store named by the URL, creating the SQLite file if needed, and applies the
+/// backend's migrations.
+pub async fn connect(url: &DatabaseUrl) -> Result<DynStore, StoreError> {
+    if url.is_postgres() {
+        Ok(Arc::new(postgres::PgStore::connect(url.expose()).await?))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url.expose()).await?))
+    }
+}
+
+/// Opens the store without applying migrations (for `qinglian migrate --check` style tools).
+pub async fn migrate(url: &DatabaseUrl) -> Result<(), StoreError> {
+    connect(url).await.map(|_| ())
+}
+
+/// Names the sqlx database type of a backend, for code stamped onto both.
+pub(crate) trait BackendDb {
+    type Db: sqlx::Database;
+}

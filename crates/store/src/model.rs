@@ -1,0 +1,192 @@
+//! Records as the store returns them: plain rows, the same on both backends.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct County {
+    pub id: String,
+    pub division_code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Division {
+    pub code: String,
+    pub level: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Township {
+    pub id: String,
+    pub division_code: String,
+    pub name: String,
+    pub kind: String,
+    pub village_count: i64,
+    pub zone_id: Option<String>,
+    pub zone_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Village {
+    pub id: String,
+    pub township_id: String,
+    pub township_name: String,
+    pub division_code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// A department, stationed group or supervision office.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Unit {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Department {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub stationed_group_id: Option<String>,
+    pub stationed_group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct StationedGroup {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub departments: Vec<Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ZoneRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub leader_staff_id: String,
+    pub leader_name: String,
+    pub liaison_office_id: String,
+    pub liaison_office_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Zone {
+    #[serde(flatten)]
+    pub zone: ZoneRow,
+    /// Townships or stationed groups, by the zone's kind.
+    pub members: Vec<Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Staff {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub posting_kind: String,
+    pub posting_unit_id: Option<String>,
+    pub posting_unit_name: Option<String>,
+    pub home_township_id: Option<String>,
+    pub home_township_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Article {
+    pub id: String,
+    pub column_code: String,
+    pub title: String,
+    pub source: String,
+    pub author: String,
+    pub body_html: String,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub view_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A page of results and the total behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// Offset paging, bounded so no request can ask for the whole table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl PageRequest {
+    pub const MAX_LIMIT: i64 = 200;
+
+    pub fn new(page: u32, per_page: u32) -> Self {
+        let limit = i64::from(per_page.clamp(1, Self::MAX_LIMIT as u32));
+        let offset = i64::from(page.max(1) - 1) * limit;
+        Self { offset, limit }
+    }
+}
+
+/// Village filter for lists.
+#[derive(Debug, Clone, Default)]
+pub struct VillageFilter {
+    pub township_id: Option<String>,
+    /// Substring of the name or prefix of the code.
+    pub q: Option<String>,
+}
+
+/// Counts a registry import reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// A county's org loaded from the registry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CountyLoad {
+    pub townships: u64,
+    pub villages: u64,
+    pub townships_new: u64,
+    pub villages_new: u64,
+}
+
+/// One row of the national registry, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DivisionInput {
+    pub code: qinglian_domain::division::DivisionCode,
+    pub name: String,
+}
+
+/// A staff account as sign-in needs it; the hash never leaves the web layer's sign-in code.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: String,
+    pub staff_id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// The signed-in user behind a session.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SessionUser {
+    pub account_id: String,
+    pub username: String,
+    pub staff_id: String,
+    pub staff_name: String,
+    pub role: String,
+    pub posting_kind: String,
+    pub posting_unit_id: Option<String>,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}

@@ -1,0 +1,84 @@
+//! The scale-out backend: PostgreSQL, shared by any number of application instances.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::error::StoreError;
+use crate::model::DivisionInput;
+
+pub(crate) struct PgStore {
+    pub(crate) read: PgPool,
+    pub(crate) write: PgPool,
+}
+
+impl crate::BackendDb for PgStore {
+    type Db = sqlx::Postgres;
+}
+
+impl PgStore {
+    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            read: pool.clone(),
+            write: pool,
+        })
+    }
+
+    /// Array-bound upserts inside one transaction; returns rows inserted or changed.
+    pub(crate) async fn bulk_upsert_divisions(
+        &self,
+        rows: &[DivisionInput],
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<u64, StoreError> {
+        const CHUNK: usize = 20_000;
+        let mut tx = self.write.begin().await?;
+        let mut affected = 0;
+        for chunk in rows.chunks(CHUNK) {
+            let codes: Vec<&str> = chunk.iter().map(|r| r.code.as_str()).collect();
+            let levels: Vec<&str> = chunk.iter().map(|r| r.code.level().as_str()).collect();
+            let names: Vec<&str> = chunk.iter().map(|r| r.name.as_str()).collect();
+            let parents: Vec<Option<String>> = chunk
+                .iter()
+                .map(|r| r.code.parent().map(|p| p.as_str().to_owned()))
+                .collect();
+            affected += sqlx::query(
+                "INSERT INTO division (code, level, name, parent_code) \
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) \
+                 ON CONFLICT (code) DO UPDATE SET level = excluded.level, name = excluded.name, parent_code = excluded.parent_code \
+                 WHERE division.name IS DISTINCT FROM excluded.name OR division.level IS DISTINCT FROM excluded.level \
+                    OR division.parent_code IS DISTINCT FROM excluded.parent_code",
+            )
+            .bind(&codes)
+            .bind(&levels)
+            .bind(&names)
+            .bind(&parents)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            progress(chunk.len() as u64);
+        }
+        tx.commit().await?;
+        Ok(affected)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::repo::Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+}
+
+crate::portable::portable_repos!(PgStore);

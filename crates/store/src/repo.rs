@@ -1,0 +1,119 @@
+//! The repository contract: what the rest of the system may ask of storage, per aggregate.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use qinglian_domain::article::{ArticleInput, Column};
+use qinglian_domain::org::{CountyInput, StaffInput, TownshipInput, UnitInput, VillageInput, ZoneInput};
+
+use crate::error::StoreError;
+use crate::model::*;
+
+type R<T> = Result<T, StoreError>;
+
+/// Townships, villages, units, zones and staff of the county.
+#[async_trait]
+pub trait OrgRepo: Send + Sync {
+    /// The deployment's county, if one has been set up.
+    async fn county(&self) -> R<Option<County>>;
+    /// Creates the county or renames it; a deployment serves one county.
+    async fn upsert_county(&self, input: &CountyInput) -> R<County>;
+
+    async fn list_townships(&self) -> R<Vec<Township>>;
+    async fn get_township(&self, id: &str) -> R<Township>;
+    async fn create_township(&self, input: &TownshipInput) -> R<Township>;
+    async fn rename_township(&self, id: &str, name: &qinglian_domain::error::Name) -> R<Township>;
+
+    async fn list_villages(&self, filter: &VillageFilter, page: PageRequest) -> R<Paged<Village>>;
+    async fn get_village(&self, id: &str) -> R<Village>;
+    /// The village's township is found by its code; it must exist.
+    async fn create_village(&self, input: &VillageInput) -> R<Village>;
+    async fn rename_village(&self, id: &str, name: &qinglian_domain::error::Name) -> R<Village>;
+
+    async fn list_departments(&self) -> R<Vec<Department>>;
+    async fn create_department(&self, input: &UnitInput) -> R<Department>;
+    async fn list_offices(&self) -> R<Vec<Unit>>;
+    async fn create_office(&self, input: &UnitInput) -> R<Unit>;
+    async fn list_stationed_groups(&self) -> R<Vec<StationedGroup>>;
+    async fn get_stationed_group(&self, id: &str) -> R<StationedGroup>;
+    /// Creates the group and moves the named departments under it, in one transaction.
+    async fn create_stationed_group(&self, input: &UnitInput, department_ids: &[String]) -> R<StationedGroup>;
+
+    async fn list_zones(&self) -> R<Vec<Zone>>;
+    async fn get_zone(&self, id: &str) -> R<Zone>;
+    async fn create_zone(&self, input: &ZoneInput) -> R<Zone>;
+    async fn update_zone(&self, id: &str, input: &ZoneInput) -> R<Zone>;
+
+    async fn list_staff(&self, page: PageRequest) -> R<Paged<Staff>>;
+    async fn get_staff(&self, id: &str) -> R<Staff>;
+    async fn create_staff(&self, input: &StaffInput) -> R<Staff>;
+    async fn update_staff(&self, id: &str, input: &StaffInput) -> R<Staff>;
+}
+
+/// The national division registry and loading a county's org from it.
+#[async_trait]
+pub trait DivisionRepo: Send + Sync {
+    /// Upserts the rows in one transaction: all of them or none.
+    async fn import_divisions(&self, rows: &[DivisionInput], progress: &(dyn Fn(u64) + Send + Sync))
+    -> R<ImportCounts>;
+    async fn get_division(&self, code: &str) -> R<Division>;
+    async fn division_children(&self, code: &str) -> R<Vec<Division>>;
+    async fn count_divisions(&self, level: qinglian_domain::division::DivisionLevel) -> R<i64>;
+    /// Makes the registry's county the deployment's county, with all its townships and
+    /// villages, in one transaction; re-running changes nothing.
+    async fn load_county(&self, county_code: &str) -> R<CountyLoad>;
+}
+
+/// Portal articles.
+#[async_trait]
+pub trait ArticleRepo: Send + Sync {
+    async fn list_published(&self, column: Option<Column>, page: PageRequest) -> R<Paged<Article>>;
+    /// Returns a published article and counts the view.
+    async fn view_published(&self, id: &str) -> R<Article>;
+    async fn list_articles(&self, page: PageRequest) -> R<Paged<Article>>;
+    async fn get_article(&self, id: &str) -> R<Article>;
+    async fn create_article(&self, input: &ArticleInput) -> R<Article>;
+    async fn update_article(&self, id: &str, input: &ArticleInput) -> R<Article>;
+    async fn set_published(&self, id: &str, published: bool, at: DateTime<Utc>) -> R<Article>;
+}
+
+/// Claims on scheduled work, so exactly one instance runs a job at a time.
+#[async_trait]
+pub trait JobRepo: Send + Sync {
+    /// Takes the job if nobody holds an unexpired claim; true when this owner now holds it.
+    async fn claim_job(&self, name: &str, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> R<bool>;
+    async fn finish_job(&self, name: &str, owner: &str, now: DateTime<Utc>) -> R<()>;
+}
+
+/// Accounts and server-side sessions.
+#[async_trait]
+pub trait AccountRepo: Send + Sync {
+    async fn create_account(&self, staff_id: &str, username: &str, password_hash: &str) -> R<String>;
+    async fn find_account(&self, username: &str) -> R<Option<AccountRow>>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        account_id: &str,
+        csrf_token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> R<()>;
+    /// The live session's user; expired or idle sessions are removed and give `None`.
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> R<Option<SessionUser>>;
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> R<()>;
+    async fn delete_session(&self, token_hash: &str) -> R<()>;
+    /// Removes sessions past their absolute expiry or idle since `idle_since`; returns how many.
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<u64>;
+}
+
+/// Everything the application stores.
+#[async_trait]
+pub trait Store: OrgRepo + DivisionRepo + ArticleRepo + JobRepo + AccountRepo {
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip, for readiness.
+    async fn ping(&self) -> R<()>;
+}

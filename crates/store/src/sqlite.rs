@@ -1,0 +1,99 @@
+//! The embedded backend: one SQLite file in WAL mode, one writer connection, a few readers.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::StoreError;
+use crate::model::DivisionInput;
+
+pub(crate) struct SqliteStore {
+    pub(crate) read: SqlitePool,
+    /// SQLite has one writer; a single connection queues writes instead of busy-waiting.
+    pub(crate) write: SqlitePool,
+}
+
+impl crate::BackendDb for SqliteStore {
+    type Db = sqlx::Sqlite;
+}
+
+impl SqliteStore {
+    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Unavailable)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a write is acknowledged only once it survives a power cut.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Self { read, write })
+    }
+
+    /// Multi-row upserts inside one transaction; returns rows inserted or changed.
+    pub(crate) async fn bulk_upsert_divisions(
+        &self,
+        rows: &[DivisionInput],
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<u64, StoreError> {
+        const CHUNK: usize = 1000;
+        let mut tx = self.write.begin().await?;
+        let mut affected = 0;
+        for chunk in rows.chunks(CHUNK) {
+            let mut sql = String::with_capacity(64 + chunk.len() * 24);
+            sql.push_str("INSERT INTO division (code, level, name, parent_code) VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                let b = i * 4;
+                sql.push_str(&format!("(?{},?{},?{},?{})", b + 1, b + 2, b + 3, b + 4));
+            }
+            sql.push_str(
+                " ON CONFLICT (code) DO UPDATE SET level = excluded.level, name = excluded.name, parent_code = excluded.parent_code \
+                 WHERE division.name IS NOT excluded.name OR division.level IS NOT excluded.level OR division.parent_code IS NOT excluded.parent_code",
+            );
+            // Only generated placeholders are interpolated; values are bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.code.as_str())
+                    .bind(r.code.level().as_str())
+                    .bind(r.name.as_str())
+                    .bind(r.code.parent().map(|p| p.as_str().to_owned()));
+            }
+            affected += q.execute(&mut *tx).await?.rows_affected();
+            progress(chunk.len() as u64);
+        }
+        tx.commit().await?;
+        Ok(affected)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::repo::Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+}
+
+crate::portable::portable_repos!(SqliteStore);

@@ -1,0 +1,59 @@
+//! The JSON API under `/api/v1`, its OpenAPI document generated from the handlers.
+
+mod articles;
+mod divisions;
+mod org;
+
+use axum::Router;
+use serde::Deserialize;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ErrorBody, FieldProblem};
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Qinglian API", version = "1", description = "县纪委监委清廉监督平台接口。Errors are `{code, message, operation_id, fields}`."),
+    components(schemas(ErrorBody, FieldProblem)),
+    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"))
+)]
+struct ApiDoc;
+
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(org::get_county))
+        .routes(routes!(org::list_townships, org::create_township))
+        .routes(routes!(org::get_township, org::rename_township))
+        .routes(routes!(org::list_villages, org::create_village))
+        .routes(routes!(org::get_village, org::rename_village))
+        .routes(routes!(org::list_departments, org::create_department))
+        .routes(routes!(org::list_offices, org::create_office))
+        .routes(routes!(org::list_stationed_groups, org::create_stationed_group))
+        .routes(routes!(org::get_stationed_group))
+        .routes(routes!(org::list_zones, org::create_zone))
+        .routes(routes!(org::get_zone, org::update_zone))
+        .routes(routes!(org::list_staff, org::create_staff))
+        .routes(routes!(org::get_staff, org::update_staff))
+        .routes(routes!(divisions::get_division))
+        .routes(routes!(articles::list_articles))
+        .routes(routes!(articles::get_article))
+        .split_for_parts()
+}
+
+/// Paging for list endpoints.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// 1-based page number.
+    pub page: Option<u32>,
+    /// Rows per page, at most 200.
+    pub per_page: Option<u32>,
+}
+
+impl Paging {
+    pub fn request(&self) -> qinglian_store::model::PageRequest {
+        qinglian_store::model::PageRequest::new(self.page.unwrap_or(1), self.per_page.unwrap_or(50))
+    }
+}

@@ -1,0 +1,53 @@
+//! Scheduled work, claimed through the database so that exactly one instance runs each job.
+
+use chrono::Utc;
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+/// A job: its name (the claim key) and how long a claim lasts if the holder dies.
+struct Job {
+    name: &'static str,
+    lease: chrono::Duration,
+}
+
+const JOBS: &[Job] = &[Job {
+    name: "session_cleanup",
+    lease: chrono::Duration::minutes(5),
+}];
+
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let every = std::time::Duration::from_secs(state.settings.jobs_interval_seconds.max(1));
+    loop {
+        for job in JOBS {
+            if let Err(e) = run_one(&state, job).await {
+                tracing::warn!(job = job.name, error = %e, "scheduled job failed");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn run_one(state: &AppState, job: &Job) -> Result<(), qinglian_store::StoreError> {
+    let now = Utc::now();
+    if !state
+        .store
+        .claim_job(job.name, &state.instance_id, now, now + job.lease)
+        .await?
+    {
+        return Ok(());
+    }
+    if job.name == "session_cleanup" {
+        let removed = state
+            .store
+            .delete_expired_sessions(now, now - state.idle_timeout())
+            .await?;
+        if removed > 0 {
+            tracing::info!(removed, "expired sessions removed");
+        }
+    }
+    state.store.finish_job(job.name, &state.instance_id, Utc::now()).await
+}

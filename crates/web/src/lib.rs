@@ -1,0 +1,118 @@
+//! Qinglian's HTTP layer: the public portal, the staff pages, the JSON API, and operations
+//! endpoints, on one axum router.
+
+mod api;
+mod assets;
+mod auth;
+mod error;
+mod i18n;
+mod jobs;
+mod observe;
+mod pages;
+pub mod password;
+pub mod settings;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use qinglian_store::DynStore;
+use tokio::net::TcpListener;
+
+pub use settings::Settings;
+pub use state::AppState;
+
+/// A built server: bound to its port (0 picks one, for tests) and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, store: DynStore) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let state = AppState::new(Arc::new(settings), store);
+        let router = routes(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.settings.listen)
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), finishing open requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; scheduled jobs stop with the server.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (jobs_stop_tx, jobs_stop_rx) = tokio::sync::watch::channel(false);
+        let jobs = tokio::spawn(jobs::run(self.state.clone(), jobs_stop_rx));
+        let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+            .context("serving HTTP")?;
+        let _ = jobs_stop_tx.send(true);
+        let _ = jobs.await;
+        Ok(())
+    }
+}
+
+fn routes(state: AppState) -> axum::Router {
+    use axum::routing::get;
+    use tower_http::limit::RequestBodyLimitLayer;
+
+    let max_body = state.settings.max_body_bytes;
+    let (api_router, openapi) = api::router();
+    let staff = pages::staff_router()
+        .merge(api_router)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer));
+    axum::Router::new()
+        .merge(pages::public_router())
+        .merge(staff)
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .route("/healthz", get(observe::healthz))
+        .route("/readyz", get(observe::readyz))
+        .route("/metrics", get(observe::metrics))
+        .route("/assets/{*path}", get(assets::serve))
+        .fallback(error::not_found_fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(axum::middleware::from_fn(observe::track))
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing open requests");
+}

@@ -1,0 +1,81 @@
+//! The staff workbench: an overview and the entry points of the four practices.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use qinglian_domain::access::Action;
+use qinglian_store::model::{PageRequest, VillageFilter};
+
+use super::render;
+use crate::auth::{Staff, UserView};
+use crate::error::{AppError, PageError};
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+/// The four practices: path segment, title key, description key.
+const PRACTICES: [(&str, &str, &str); 4] = [
+    ("rating", "nav.practice.rating", "practice.rating.desc"),
+    ("inspection", "nav.practice.inspection", "practice.inspection.desc"),
+    ("zones", "nav.practice.zones", "practice.zones.desc"),
+    ("interviews", "nav.practice.interviews", "practice.interviews.desc"),
+];
+
+#[derive(Template)]
+#[template(path = "staff/home.html")]
+struct Home {
+    t: Tr,
+    user: Option<UserView>,
+    welcome: String,
+    townships: usize,
+    villages: i64,
+    groups: usize,
+    zones: usize,
+    practices: [(&'static str, &'static str, &'static str); 4],
+}
+
+pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
+    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+    let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
+    let townships = state.store.list_townships().await.map_err(err)?.len();
+    let villages = state
+        .store
+        .list_villages(&VillageFilter::default(), PageRequest::new(1, 1))
+        .await
+        .map_err(err)?
+        .total;
+    let groups = state.store.list_stationed_groups().await.map_err(err)?.len();
+    let zones = state.store.list_zones().await.map_err(err)?.len();
+    let welcome = t.named("staff.welcome", &user.session.staff_name);
+    Ok(render(&Home {
+        t,
+        user: Some(user.view()),
+        welcome,
+        townships,
+        villages,
+        groups,
+        zones,
+        practices: PRACTICES,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "staff/practice.html")]
+struct Practice {
+    t: Tr,
+    user: Option<UserView>,
+    title_key: &'static str,
+    desc_key: &'static str,
+}
+
+pub async fn practice(Staff(user, t): Staff, Path(p): Path<String>) -> Result<Response, PageError> {
+    let (_, title_key, desc_key) = PRACTICES
+        .into_iter()
+        .find(|(seg, _, _)| *seg == p)
+        .ok_or_else(|| PageError::new(AppError::NotFound, t.lang))?;
+    Ok(render(&Practice {
+        t,
+        user: Some(user.view()),
+        title_key,
+        desc_key,
+    }))
+}

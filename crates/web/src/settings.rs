@@ -1,0 +1,75 @@
+//! Layered configuration, read once: defaults, then `qinglian.toml`, then `QINGLIAN_*` variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to serve on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// `sqlite://path` (the embedded default) or `postgres://…`.
+    pub database_url: String,
+    /// Folder for the SQLite file and, later, the evidence store.
+    pub data_dir: PathBuf,
+    /// Mark cookies `Secure`; turn on when served behind TLS.
+    pub secure_cookies: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// `pretty` for people, `json` for log collectors.
+    pub log_format: String,
+    /// How often the scheduler looks for work to claim.
+    pub jobs_interval_seconds: u64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://qinglian-data/qinglian.db".to_owned(),
+            data_dir: PathBuf::from("qinglian-data"),
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            log_format: "pretty".to_owned(),
+            jobs_interval_seconds: 60,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the layers; `file` defaults to `qinglian.toml` in the working folder, if present.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let file = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("qinglian.toml"));
+        figment::Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("QINGLIAN_").ignore(&["test_postgres_url"]))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    pub fn database_url(&self) -> qinglian_store::DatabaseUrl {
+        qinglian_store::DatabaseUrl::new(self.database_url.clone())
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    // The database URL may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("database_url", &self.database_url())
+            .field("data_dir", &self.data_dir)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("log_format", &self.log_format)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,37 @@
+//! What every handler shares: the store, the settings, the metrics handle.
+
+use std::sync::Arc;
+
+use qinglian_store::DynStore;
+
+use crate::settings::Settings;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub settings: Arc<Settings>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Names this process when it claims scheduled work.
+    pub instance_id: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(settings: Arc<Settings>, store: DynStore) -> Self {
+        Self {
+            store,
+            settings,
+            metrics: crate::observe::prometheus(),
+            instance_id: Arc::from(uuid::Uuid::now_v7().to_string()),
+        }
+    }
+}
+
+impl AppState {
+    pub fn idle_timeout(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.settings.session_idle_minutes.max(1))
+    }
+
+    pub fn absolute_timeout(&self) -> chrono::Duration {
+        chrono::Duration::hours(self.settings.session_absolute_hours.max(1))
+    }
+}

@@ -1,0 +1,136 @@
+//! The staff pages in a real browser: Debian's Chromium, headless, driven over WebDriver.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use thirtyfour::prelude::*;
+
+/// chromedriver on a free port, killed when the test ends.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_chromedriver() -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("chromedriver could not start ({e}); install Debian's chromium and chromium-driver (./scripts/test does this with apt)")
+        });
+    Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary("/usr/bin/chromium").unwrap();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=390,844",
+        "--lang=zh-CN",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_arg(&format!("--user-data-dir={}", profile.display())).unwrap();
+    // Headless Chromium ignores --lang for Accept-Language; the preference sets it.
+    caps.add_experimental_option("prefs", serde_json::json!({"intl.accept_languages": "zh-CN,zh"}))
+        .unwrap();
+    // chromedriver needs a moment to listen.
+    let mut last = None;
+    for _ in 0..50 {
+        match WebDriver::new(&driver.url, caps.clone()).await {
+            Ok(d) => return d,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("could not start a Chromium session: {last:?}");
+}
+
+#[tokio::test]
+async fn staff_sign_in_and_add_a_township_on_a_phone_sized_browser() {
+    let app = common::spawn_sqlite().await;
+    let driver = start_chromedriver();
+    let profile = tempfile::tempdir().unwrap();
+    let web = browser(&driver, profile.path()).await;
+
+    let result = async {
+        web.goto(app.url("/")).await?;
+        assert_eq!(web.find(By::Css("h1")).await?.text().await?, "试验县纪委监委");
+        let login = web.find(By::Css("header a[href='/login']")).await?;
+        assert_eq!(login.text().await?, "登录");
+        login.click().await?;
+        web.find(By::Name("username")).await?.send_keys("admin").await?;
+        web.find(By::Name("password"))
+            .await?
+            .send_keys(common::PASSWORD)
+            .await?;
+        web.find(By::Css("form button[type=submit]")).await?.click().await?;
+        // Queries wait until the element appears, so each one also waits for the navigation.
+        web.query(By::XPath("//main/h1[.='欢迎，管理员甲']")).first().await?;
+        assert_eq!(web.find(By::Id("count-townships")).await?.text().await?, "2");
+
+        web.goto(app.url("/staff/org/townships")).await?;
+        web.find(By::Name("division_code"))
+            .await?
+            .send_keys("990201007")
+            .await?;
+        web.find(By::Name("name")).await?.send_keys("柳溪镇").await?;
+        web.find(By::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        // The new township's page, reached by the redirect after the write.
+        web.query(By::XPath("//main/h1[starts-with(., '柳溪镇')]"))
+            .first()
+            .await?;
+        assert!(web.current_url().await?.path().starts_with("/staff/org/townships/"));
+
+        web.goto(app.url("/staff/org/townships")).await?;
+        let table = web.find(By::Id("townships")).await?.text().await?;
+        assert!(
+            table.contains("990201007000") && table.contains("柳溪镇") && table.contains("镇"),
+            "{table}"
+        );
+
+        // A bad code shows the Chinese message next to the form and keeps the page usable.
+        web.find(By::Name("division_code")).await?.send_keys("12").await?;
+        web.find(By::Name("name")).await?.send_keys("坏代码乡").await?;
+        web.find(By::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let errors = web.query(By::Css("main .errors")).first().await?.text().await?;
+        assert!(errors.contains("应为乡镇级区划代码"), "{errors}");
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.unwrap();
+    assert_eq!(app.store.list_townships().await.unwrap().len(), 3);
+}

@@ -1,0 +1,195 @@
+//! Starts the real server on port 0 against a fresh database, with a small county and
+//! accounts for several roles.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use qinglian_domain::org::{CountyInput, StaffInput, TownshipInput, UnitInput, VillageInput};
+use qinglian_store::DynStore;
+use qinglian_testkit::TestDb;
+use qinglian_web::{Application, Settings};
+
+pub const PASSWORD: &str = "correct-horse-青岚-2026";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: DynStore,
+    pub fixture: Fixture,
+    _db: TestDb,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Ids of what the fixture county holds.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub township_east: String,
+    pub township_west: String,
+    pub village_east: String,
+    pub department: String,
+    pub office: String,
+    pub leader: String,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn spawn_sqlite() -> TestApp {
+    spawn(qinglian_testkit::sqlite().await).await
+}
+
+pub async fn spawn_postgres() -> TestApp {
+    spawn(qinglian_testkit::postgres().await).await
+}
+
+pub async fn spawn(db: TestDb) -> TestApp {
+    let store = db.store().await;
+    let fixture = seed(&store).await;
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: db.url.expose().to_owned(),
+        ..Settings::default()
+    };
+    let app = Application::build(settings, store.clone())
+        .await
+        .expect("build the server");
+    let base = format!("http://{}", app.local_addr());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        store,
+        fixture,
+        _db: db,
+        stop: Some(tx),
+    }
+}
+
+async fn seed(store: &DynStore) -> Fixture {
+    store
+        .upsert_county(&CountyInput::parse("990201", "试验县").unwrap())
+        .await
+        .unwrap();
+    let east = store
+        .create_township(&TownshipInput::parse("990201001", "东溪镇").unwrap())
+        .await
+        .unwrap();
+    let west = store
+        .create_township(&TownshipInput::parse("990201002", "西岭乡").unwrap())
+        .await
+        .unwrap();
+    let village = store
+        .create_village(&VillageInput::parse("990201001201", "上坪村").unwrap())
+        .await
+        .unwrap();
+    let department = store
+        .create_department(&UnitInput::parse("zhujian", "试验县住房和城乡建设局").unwrap())
+        .await
+        .unwrap();
+    let office = store
+        .create_office(&UnitInput::parse("office1", "第一纪检监察室").unwrap())
+        .await
+        .unwrap();
+    let hash = qinglian_web::password::hash(&qinglian_web::password::Password::new(PASSWORD)).unwrap();
+    let people = [
+        ("admin", "管理员甲", "system_admin", None),
+        ("leader", "领导乙", "commission_leader", None),
+        ("casemanager", "案管丙", "case_manager", None),
+        ("secretary", "书记丁", "township_secretary", Some(east.id.as_str())),
+        (
+            "department",
+            "经办戊",
+            "department_officer",
+            Some(department.id.as_str()),
+        ),
+        ("auditor", "审计己", "auditor", None),
+    ];
+    let mut leader = String::new();
+    for (username, name, role, unit) in people {
+        let s = store
+            .create_staff(&StaffInput::parse(name, role, unit, Some(&west.id)).unwrap())
+            .await
+            .unwrap();
+        store.create_account(&s.id, username, &hash).await.unwrap();
+        if role == "commission_leader" {
+            leader = s.id;
+        }
+    }
+    Fixture {
+        township_east: east.id,
+        township_west: west.id,
+        village_east: village.id,
+        department: department.id,
+        office: office.id,
+        leader,
+    }
+}
+
+/// An HTTP client that keeps cookies and does not follow redirects, so tests see them.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A signed-in client and its CSRF token.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub csrf: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn sign_in(&self, username: &str) -> Session {
+        let client = client();
+        let r = client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "sign-in of {username} failed");
+        let page = client
+            .get(self.url("/staff"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = page
+            .split("\"x-csrf-token\": \"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("the staff page carries the CSRF token")
+            .to_owned();
+        Session { client, csrf }
+    }
+}
+
+impl Session {
+    pub async fn post_json(&self, url: String, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(url)
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_json(&self, url: String) -> (u16, serde_json::Value) {
+        let r = self.client.get(url).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
