@@ -92,6 +92,19 @@ fn routes(state: AppState) -> axum::Router {
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn(observe::track))
+        .layer(axum::middleware::from_fn(observe::security_headers))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    // The route template, never the raw path: paths carry ids.
+                    let route = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map(|p| p.as_str().to_owned());
+                    tracing::info_span!("request", method = %req.method(), route = route.as_deref().unwrap_or("-"))
+                })
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .with_state(state)
 }
 

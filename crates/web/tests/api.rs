@@ -516,3 +516,24 @@ async fn pages_show_chinese_errors_and_keep_the_form() {
         .unwrap();
     assert!(r.text().await.unwrap().contains("Sign in"));
 }
+
+#[tokio::test]
+async fn pages_forbid_framing_sniffing_and_foreign_scripts() {
+    let app = spawn_sqlite().await;
+    let r = common::client().get(app.url("/")).send().await.unwrap();
+    let h = r.headers();
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let js = common::client()
+        .get(app.url("/assets/htmx.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert!(js.text().await.unwrap().starts_with("var htmx="));
+}

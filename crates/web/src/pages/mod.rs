@@ -3,8 +3,10 @@
 mod articles;
 mod login;
 mod org;
+mod people;
 mod portal;
 mod staff;
+mod zones;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -37,8 +39,10 @@ pub fn staff_router() -> Router<AppState> {
         )
         .route("/staff/org/offices", get(org::offices).post(org::create_office))
         .route("/staff/org/groups", get(org::groups))
-        .route("/staff/org/zones", get(org::zones))
-        .route("/staff/org/staff", get(org::staff))
+        .route("/staff/org/zones", get(zones::list).post(zones::create))
+        .route("/staff/org/zones/new", get(zones::new_form))
+        .route("/staff/org/zones/{id}", get(zones::edit_form).post(zones::update))
+        .route("/staff/org/staff", get(people::list).post(people::create))
         .route("/staff/articles", get(articles::list).post(articles::create))
         .route("/staff/articles/new", get(articles::new_form))
         .route("/staff/articles/{id}", get(articles::edit_form).post(articles::update))

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use qinglian_domain::access::Action;
 use qinglian_domain::error::Name;
 use qinglian_domain::org::{TownshipInput, UnitInput, VillageInput};
-use qinglian_store::model::{PageRequest, Staff as StaffRow, Township, Village, VillageFilter, Zone};
+use qinglian_store::model::{PageRequest, Township, Village, VillageFilter};
 use serde::Deserialize;
 
 use super::{PageQuery, Pager, render, render_status};
@@ -443,48 +443,4 @@ pub async fn groups(State(state): State<AppState>, Staff(user, t): Staff) -> Pag
     Ok(render(
         &units_page(&state, &user, t, UnitKind::Group, Vec::new(), None).await?,
     ))
-}
-
-#[derive(Template)]
-#[template(path = "staff/zones.html")]
-struct ZonesPage {
-    t: Tr,
-    user: Option<UserView>,
-    zones: Vec<Zone>,
-}
-
-pub async fn zones(State(state): State<AppState>, Staff(user, t): Staff) -> PageResult {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
-    let zones = state.store.list_zones().await.map_err(|e| PageError::new(e, t.lang))?;
-    Ok(render(&ZonesPage {
-        t,
-        user: Some(user.view()),
-        zones,
-    }))
-}
-
-#[derive(Template)]
-#[template(path = "staff/staff.html")]
-struct StaffPage {
-    t: Tr,
-    user: Option<UserView>,
-    staff: Vec<StaffRow>,
-    pager: Pager,
-}
-
-pub async fn staff(State(state): State<AppState>, Staff(user, t): Staff, Query(q): Query<PageQuery>) -> PageResult {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
-    let page_no = q.page.unwrap_or(1);
-    let page = state
-        .store
-        .list_staff(PageRequest::new(page_no, 50))
-        .await
-        .map_err(|e| PageError::new(e, t.lang))?;
-    let pager = Pager::new("/staff/org/staff?".to_owned(), page_no, 50, page.total);
-    Ok(render(&StaffPage {
-        t,
-        user: Some(user.view()),
-        staff: page.items,
-        pager,
-    }))
 }

@@ -1,0 +1,149 @@
+//! Staff pages to list the commission's people and add them, with posting and home township.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use qinglian_domain::access::Action;
+use qinglian_domain::org::StaffInput;
+use qinglian_domain::role::Role;
+use qinglian_store::model::{PageRequest, Staff as StaffRow, Unit};
+use serde::Deserialize;
+
+use super::{PageQuery, Pager, render, render_status};
+use crate::auth::{CurrentUser, Staff, UserView};
+use crate::error::{AppError, FieldProblem, PageError, PageForm};
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct StaffForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    posting_unit_id: String,
+    #[serde(default)]
+    home_township_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/staff.html")]
+struct StaffPage {
+    t: Tr,
+    user: Option<UserView>,
+    staff: Vec<StaffRow>,
+    pager: Pager,
+    errors: Vec<FieldProblem>,
+    form: StaffForm,
+    roles: Vec<(&'static str, String)>,
+    /// Posting choices by kind: label key and units.
+    units: Vec<(&'static str, Vec<Unit>)>,
+    townships: Vec<Unit>,
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    t: Tr,
+    page_no: u32,
+    errors: Vec<FieldProblem>,
+    form: StaffForm,
+) -> Result<StaffPage, PageError> {
+    let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
+    let page = state
+        .store
+        .list_staff(PageRequest::new(page_no, 50))
+        .await
+        .map_err(err)?;
+    let pager = Pager::new("/staff/org/staff?".to_owned(), page_no, 50, page.total);
+    let townships: Vec<Unit> = state
+        .store
+        .list_townships()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|t| Unit {
+            id: t.id,
+            code: t.division_code,
+            name: t.name,
+        })
+        .collect();
+    let departments = state
+        .store
+        .list_departments()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|d| Unit {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+        })
+        .collect();
+    let groups = state
+        .store
+        .list_stationed_groups()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|g| Unit {
+            id: g.id,
+            code: g.code,
+            name: g.name,
+        })
+        .collect();
+    Ok(StaffPage {
+        t,
+        user: Some(user.view()),
+        staff: page.items,
+        pager,
+        errors,
+        form,
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), format!("role.{}", r.as_str())))
+            .collect(),
+        units: vec![
+            ("posting.township", townships.clone()),
+            ("posting.department", departments),
+            ("posting.stationed_group", groups),
+        ],
+        townships,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Staff(user, t): Staff,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+    Ok(render(
+        &page(&state, &user, t, q.page.unwrap_or(1), Vec::new(), StaffForm::default()).await?,
+    ))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Staff(user, t): Staff,
+    PageForm(f): PageForm<StaffForm>,
+) -> Result<Response, PageError> {
+    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
+    let result = match StaffInput::parse(&f.name, &f.role, Some(&f.posting_unit_id), Some(&f.home_township_id)) {
+        Ok(input) => state.store.create_staff(&input).await.map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/staff/org/staff").into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = e.field_problems(t);
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(&state, &user, t, 1, errors, f).await?,
+            ))
+        }
+        Err(e) => Err(PageError::new(e, t.lang)),
+    }
+}

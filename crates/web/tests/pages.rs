@@ -1,0 +1,158 @@
+//! Staff edit pages over plain HTML forms: what a user without JavaScript can do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+#[tokio::test]
+async fn staff_and_zones_are_added_and_edited_through_forms() {
+    let app = common::spawn_sqlite().await;
+    let s = app.sign_in("admin").await;
+    let f = app.fixture.clone();
+
+    let r = s
+        .client
+        .post(app.url("/staff/org/staff"))
+        .form(&[
+            ("_csrf", s.csrf.as_str()),
+            ("name", "新联村干部"),
+            ("role", "village_liaison"),
+            ("posting_unit_id", f.township_east.as_str()),
+            ("home_township_id", f.township_west.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let list = s
+        .client
+        .get(app.url("/staff/org/staff"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("新联村干部") && list.contains("联村干部"), "{list}");
+
+    // A commission role posted to a township is refused, with the reason, and nothing is added.
+    let r = s
+        .client
+        .post(app.url("/staff/org/staff"))
+        .form(&[
+            ("_csrf", s.csrf.as_str()),
+            ("name", "错岗"),
+            ("role", "case_manager"),
+            ("posting_unit_id", f.township_east.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("该角色属于县纪委监委机关，不选工作单位。")
+    );
+
+    let body = format!(
+        "_csrf={}&name=%E7%AC%AC%E4%B8%80%E5%8D%8F%E4%BD%9C%E5%8C%BA&kind=townships&leader_staff_id={}&liaison_office_id={}&member_ids={}&member_ids={}",
+        s.csrf, f.leader, f.office, f.township_east, f.township_west
+    );
+    let r = s
+        .client
+        .post(app.url("/staff/org/zones"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let zones = app.store.list_zones().await.unwrap();
+    assert_eq!(zones.len(), 1);
+    assert_eq!(zones[0].zone.name, "第一协作区");
+    assert_eq!(zones[0].members.len(), 2);
+
+    // Editing drops a member.
+    let id = zones[0].zone.id.clone();
+    let edit = s
+        .client
+        .get(app.url(&format!("/staff/org/zones/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        edit.matches(" checked>").count(),
+        2,
+        "both members are ticked on the edit form"
+    );
+    let body = format!(
+        "_csrf={}&name=zone-a&kind=townships&leader_staff_id={}&liaison_office_id={}&member_ids={}",
+        s.csrf, f.leader, f.office, f.township_west
+    );
+    let r = s
+        .client
+        .post(app.url(&format!("/staff/org/zones/{id}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let z = app.store.get_zone(&id).await.unwrap();
+    assert_eq!((z.zone.name.as_str(), z.members.len()), ("zone-a", 1));
+
+    // No member at all: refused with the reason, the zone unchanged.
+    let body = format!(
+        "_csrf={}&name=zone-b&kind=townships&leader_staff_id={}&liaison_office_id={}",
+        s.csrf, f.leader, f.office
+    );
+    let r = s
+        .client
+        .post(app.url(&format!("/staff/org/zones/{id}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("至少选择一个成员单位。"));
+    assert_eq!(app.store.get_zone(&id).await.unwrap().zone.name, "zone-a");
+}
+
+#[tokio::test]
+async fn people_without_the_right_see_no_edit_forms_and_cannot_post() {
+    let app = common::spawn_sqlite().await;
+    let s = app.sign_in("secretary").await;
+    let page = s
+        .client
+        .get(app.url("/staff/org/townships"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("action=\"/staff/org/townships\""),
+        "no add form for a township secretary"
+    );
+    let r = s
+        .client
+        .post(app.url("/staff/org/townships"))
+        .form(&[
+            ("_csrf", s.csrf.as_str()),
+            ("division_code", "990201009"),
+            ("name", "北山乡"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("您没有执行此操作的权限。"));
+    let r = s.client.get(app.url("/staff/articles")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+}
