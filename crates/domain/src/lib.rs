@@ -6,5 +6,6 @@ pub mod division;
 pub mod error;
 pub mod org;
 pub mod role;
+pub mod signin;
 
 pub use error::{FieldError, Invalid};

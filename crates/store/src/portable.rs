@@ -276,7 +276,7 @@ macro_rules! portable_repos {
                     let other: Option<String> = sqlx::query_scalar("SELECT division_code FROM county WHERE division_code <> $1 LIMIT 1")
                         .bind(input.code.as_str()).fetch_optional(&mut *tx).await?;
                     if other.is_some() {
-                        return Err(StoreError::Conflict { field: "division_code", value: other });
+                        return Err(StoreError::Conflict { field: "county", value: other });
                     }
                     sqlx::query("INSERT INTO county (id, division_code, name, created_at) VALUES ($1, $2, $3, $4) \
                                  ON CONFLICT (division_code) DO UPDATE SET name = excluded.name")
@@ -652,6 +652,35 @@ macro_rules! portable_repos {
 
                 async fn delete_session(&self, token_hash: &str) -> R<()> {
                     sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn login_locked_until(&self, key: &str, now: DateTime<Utc>) -> R<Option<DateTime<Utc>>> {
+                    let until: Option<Option<DateTime<Utc>>> = sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
+                        .bind(key).fetch_optional(&self.write).await?;
+                    Ok(until.flatten().filter(|u| *u > now))
+                }
+
+                async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, window: chrono::Duration, limit: i64, lock_for: chrono::Duration) -> R<Option<DateTime<Utc>>> {
+                    // One statement, so concurrent failures on PostgreSQL cannot lose a count.
+                    let row: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+                        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, NULL) \
+                         ON CONFLICT (key) DO UPDATE SET \
+                           failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+                           window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+                         RETURNING failures, locked_until")
+                        .bind(key).bind(now).bind(now - window).fetch_one(&self.write).await?;
+                    if row.0 >= limit {
+                        let until = now + lock_for;
+                        sqlx::query("UPDATE login_throttle SET locked_until = $2, failures = 0, window_start = $3 WHERE key = $1")
+                            .bind(key).bind(until).bind(now).execute(&self.write).await?;
+                        return Ok(Some(until));
+                    }
+                    Ok(row.1.filter(|u| *u > now))
+                }
+
+                async fn clear_login_failures(&self, key: &str) -> R<()> {
+                    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&self.write).await?;
                     Ok(())
                 }
 

@@ -106,6 +106,12 @@ pub trait AccountRepo: Send + Sync {
     ) -> R<Option<SessionUser>>;
     async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> R<()>;
     async fn delete_session(&self, token_hash: &str) -> R<()>;
+    /// Until when `key` (an account or a client) is locked out, if it is.
+    async fn login_locked_until(&self, key: &str, now: DateTime<Utc>) -> R<Option<DateTime<Utc>>>;
+    /// Counts a failed sign-in for `key`; failures older than `window` start a new count, and
+    /// reaching `limit` locks the key until `now + lock_for`. Returns the lock's end if locked.
+    async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, window: chrono::Duration, limit: i64, lock_for: chrono::Duration) -> R<Option<DateTime<Utc>>>;
+    async fn clear_login_failures(&self, key: &str) -> R<()>;
     /// Removes sessions past their absolute expiry or idle since `idle_since`; returns how many.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<u64>;
 }

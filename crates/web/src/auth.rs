@@ -218,6 +218,29 @@ impl FromRequestParts<AppState> for ApiStaff {
     }
 }
 
+/// The client's address: the connection's, or the trusted proxy header's last hop.
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = state.settings.client_ip_header.trim();
+        if !header.is_empty()
+            && let Some(v) = parts.headers.get(header).and_then(|v| v.to_str().ok())
+            && let Some(last) = v.rsplit(',').next().map(str::trim).filter(|s| !s.is_empty())
+        {
+            return Ok(ClientAddr(last.to_owned()));
+        }
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(ClientAddr(addr))
+    }
+}
+
 /// The user if signed in, for public pages that greet them.
 pub struct MaybeUser(pub Option<CurrentUser>);
 

@@ -25,6 +25,9 @@ pub struct Settings {
     pub jobs_interval_seconds: u64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Header a trusted reverse proxy sets to the client's address (e.g. `x-forwarded-for`);
+    /// empty to use the connection's address. Only set it behind a proxy that overwrites it.
+    pub client_ip_header: String,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             log_format: "pretty".to_owned(),
             jobs_interval_seconds: 60,
             max_body_bytes: 1024 * 1024,
+            client_ip_header: String::new(),
         }
     }
 }

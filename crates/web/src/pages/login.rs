@@ -1,16 +1,16 @@
 //! Sign-in and sign-out for staff.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
+use qinglian_domain::signin::{self, LockoutPolicy};
 use serde::Deserialize;
 
 use super::{render, render_status};
-use crate::auth::{self, MaybeUser, Staff, UserView};
-use crate::error::{AppError, PageError};
+use crate::auth::{self, ClientAddr, MaybeUser, Staff, UserView};
+use crate::error::{AppError, PageError, PageForm};
 use crate::i18n::{Lang, Tr};
 use crate::password::{self, Password};
 use crate::state::AppState;
@@ -21,6 +21,8 @@ struct LoginPage {
     t: Tr,
     user: Option<UserView>,
     failed: bool,
+    /// When set, the account or client is locked out until this time (shown as HH:MM).
+    locked_until: Option<String>,
     username: String,
 }
 
@@ -32,6 +34,7 @@ pub async fn form(lang: Lang, MaybeUser(user): MaybeUser) -> Response {
         t: Tr::new(lang),
         user: None,
         failed: false,
+        locked_until: None,
         username: String::new(),
     })
 }
@@ -45,38 +48,73 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<AppState>,
     lang: Lang,
-    Form(f): Form<LoginForm>,
+    ClientAddr(client): ClientAddr,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
+    let err = |e: qinglian_store::StoreError| PageError::new(e, lang);
+    let policy = LockoutPolicy::default();
     let username = f.username.trim().to_owned();
-    let account = state
-        .store
-        .find_account(&username)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
+    let now = Utc::now();
+    let keys = [signin::account_key(&username), signin::client_key(&client)];
+    for key in &keys {
+        if let Some(until) = state.store.login_locked_until(key, now).await.map_err(err)? {
+            tracing::warn!(
+                kind = key.split(':').next().unwrap_or(""),
+                "sign-in refused: locked out"
+            );
+            return Ok(locked(lang, username, until));
+        }
+    }
+    let acceptable = username.chars().count() <= signin::MAX_USERNAME_CHARS
+        && !username.is_empty()
+        && f.password.len() <= signin::MAX_PASSWORD_BYTES;
+    let account = if acceptable {
+        state.store.find_account(&username).await.map_err(err)?
+    } else {
+        None
+    };
     let hash = account
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::decoy_hash().to_owned());
     let pw = Password::new(f.password);
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-        .await
-        .map_err(|e| PageError::new(AppError::Internal(e.into()), lang))?;
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers. The decoy hash
+    // makes an unknown account cost the same as a known one.
+    let ok = acceptable
+        && tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+            .await
+            .map_err(|e| PageError::new(AppError::Internal(e.into()), lang))?;
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         _ => {
-            tracing::info!("sign-in refused");
+            let mut lock = None;
+            for (key, limit) in keys.iter().zip([policy.account_limit, policy.client_limit]) {
+                if let Some(until) = state
+                    .store
+                    .record_login_failure(key, now, policy.window, limit, policy.lock_for)
+                    .await
+                    .map_err(err)?
+                {
+                    lock = Some(until);
+                }
+            }
+            tracing::info!("sign-in refused: wrong credentials");
+            if let Some(until) = lock {
+                return Ok(locked(lang, username, until));
+            }
             let page = LoginPage {
                 t: Tr::new(lang),
                 user: None,
                 failed: true,
+                locked_until: None,
                 username,
             };
             return Ok(render_status(StatusCode::UNAUTHORIZED, &page));
         }
     };
+    state.store.clear_login_failures(&keys[0]).await.map_err(err)?;
+    // A new token at every sign-in: a session id planted before sign-in is never promoted.
     let token = auth::new_token();
-    let now = Utc::now();
     state
         .store
         .create_session(
@@ -87,13 +125,26 @@ pub async fn submit(
             now + state.absolute_timeout(),
         )
         .await
-        .map_err(|e| PageError::new(e, lang))?;
+        .map_err(err)?;
     tracing::info!(account_id = %account.id, "signed in");
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&state, &token))],
         Redirect::to("/staff"),
     )
         .into_response())
+}
+
+fn locked(lang: Lang, username: String, until: chrono::DateTime<Utc>) -> Response {
+    // China Standard Time, the users' clock.
+    let local = until + chrono::Duration::hours(8);
+    let page = LoginPage {
+        t: Tr::new(lang),
+        user: None,
+        failed: false,
+        locked_until: Some(local.format("%H:%M").to_string()),
+        username,
+    };
+    render_status(StatusCode::TOO_MANY_REQUESTS, &page)
 }
 
 pub async fn logout(State(state): State<AppState>, Staff(user, tr): Staff) -> Result<Response, PageError> {

@@ -1,0 +1,7 @@
+-- Failed sign-ins per account and per client, for throttling and temporary lockout.
+CREATE TABLE login_throttle (
+    key          TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL CHECK (failures >= 0),
+    window_start TEXT NOT NULL,
+    locked_until TEXT
+);
