@@ -174,6 +174,8 @@ pub struct AccountRow {
     pub username: String,
     pub password_hash: String,
     pub disabled: bool,
+    /// Base32 TOTP secret once the second factor is enrolled.
+    pub totp_secret: Option<String>,
 }
 
 /// The signed-in user behind a session.
@@ -189,4 +191,11 @@ pub struct SessionUser {
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// `full`, or `totp` / `enrol` while the second factor is still owed.
+    pub stage: String,
+    /// The secret being enrolled, during `enrol`.
+    #[serde(skip)]
+    pub pending_secret: Option<String>,
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
 }

@@ -609,6 +609,11 @@ macro_rules! portable_repos {
             impl crate::repo::AccountRepo for $store {
                 async fn create_account(&self, staff_id: &str, username: &str, password_hash: &str) -> R<String> {
                     let id = new_id();
+                    // Both columns are unique; say which one clashed.
+                    let has: Option<String> = sqlx::query_scalar("SELECT id FROM account WHERE staff_id = $1").bind(staff_id).fetch_optional(&self.read).await?;
+                    if has.is_some() {
+                        return Err(StoreError::Conflict { field: "staff_id", value: None });
+                    }
                     sqlx::query("INSERT INTO account (id, staff_id, username, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                         .bind(&id).bind(staff_id).bind(username).bind(password_hash).bind(false).bind(Utc::now())
                         .execute(&self.write).await
@@ -617,7 +622,7 @@ macro_rules! portable_repos {
                 }
 
                 async fn find_account(&self, username: &str) -> R<Option<AccountRow>> {
-                    Ok(sqlx::query_as::<_, AccountRow>("SELECT id, staff_id, username, password_hash, disabled FROM account WHERE username = $1")
+                    Ok(sqlx::query_as::<_, AccountRow>("SELECT id, staff_id, username, password_hash, disabled, totp_secret FROM account WHERE username = $1")
                         .bind(username).fetch_optional(&self.read).await?)
                 }
 
@@ -628,10 +633,49 @@ macro_rules! portable_repos {
                     Ok(())
                 }
 
+                async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: &str, pending_secret: Option<&str>) -> R<()> {
+                    sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, stage, pending_secret) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
+                        .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at).bind(stage).bind(pending_secret)
+                        .execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn complete_session(&self, token_hash: &str) -> R<()> {
+                    let r = sqlx::query("UPDATE session SET stage = 'full', pending_secret = NULL WHERE token_hash = $1")
+                        .bind(token_hash).execute(&self.write).await?;
+                    if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
+                    Ok(())
+                }
+
+                async fn set_totp_secret(&self, account_id: &str, secret: Option<&str>) -> R<()> {
+                    let r = sqlx::query("UPDATE account SET totp_secret = $2, totp_last_step = NULL WHERE id = $1")
+                        .bind(account_id).bind(secret).execute(&self.write).await?;
+                    if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
+                    Ok(())
+                }
+
+                async fn use_totp_step(&self, account_id: &str, step: i64) -> R<bool> {
+                    let r = sqlx::query("UPDATE account SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
+                        .bind(account_id).bind(step).execute(&self.write).await?;
+                    Ok(r.rows_affected() == 1)
+                }
+
+                async fn roles_requiring_totp(&self) -> R<Vec<String>> {
+                    Ok(sqlx::query_scalar("SELECT role FROM role_policy WHERE require_totp = $1 ORDER BY role")
+                        .bind(true).fetch_all(&self.read).await?)
+                }
+
+                async fn set_role_requires_totp(&self, role: &str, required: bool) -> R<()> {
+                    sqlx::query("INSERT INTO role_policy (role, require_totp) VALUES ($1, $2) ON CONFLICT (role) DO UPDATE SET require_totp = excluded.require_totp")
+                        .bind(role).bind(required).execute(&self.write).await
+                        .map_err(constraint("role", Some(role), "role"))?;
+                    Ok(())
+                }
+
                 async fn session_user(&self, token_hash: &str, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<Option<SessionUser>> {
                     let user = sqlx::query_as::<_, SessionUser>(
                         "SELECT a.id AS account_id, a.username, s.id AS staff_id, s.name AS staff_name, s.role, s.posting_kind, s.posting_unit_id, \
-                         se.csrf_token, se.expires_at, se.last_seen_at \
+                         se.csrf_token, se.expires_at, se.last_seen_at, se.stage, se.pending_secret, a.totp_secret \
                          FROM session se JOIN account a ON a.id = se.account_id JOIN staff s ON s.id = a.staff_id \
                          WHERE se.token_hash = $1 AND a.disabled = $2")
                         .bind(token_hash).bind(false).fetch_optional(&self.read).await?;

@@ -97,6 +97,18 @@ pub trait AccountRepo: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> R<()>;
+    /// A session that has passed the password but still owes the second factor (`stage` is
+    /// `totp`, or `enrol` with the secret being enrolled).
+    async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: &str, pending_secret: Option<&str>) -> R<()>;
+    /// Marks a pending session as fully signed in.
+    async fn complete_session(&self, token_hash: &str) -> R<()>;
+    /// Sets or clears the account's TOTP secret (clearing also forgets the last step used).
+    async fn set_totp_secret(&self, account_id: &str, secret: Option<&str>) -> R<()>;
+    /// Records that `step` was used; false when it (or a later step) was used before: a replay.
+    async fn use_totp_step(&self, account_id: &str, step: i64) -> R<bool>;
+    /// Roles that must use the second factor.
+    async fn roles_requiring_totp(&self) -> R<Vec<String>>;
+    async fn set_role_requires_totp(&self, role: &str, required: bool) -> R<()>;
     /// The live session's user; expired or idle sessions are removed and give `None`.
     async fn session_user(
         &self,
