@@ -142,6 +142,10 @@ async fn load_user(state: &AppState, token: &str) -> Result<Option<CurrentUser>,
     else {
         return Ok(None);
     };
+    // A session that still owes the second factor signs nobody in.
+    if session.stage != "full" {
+        return Ok(None);
+    }
     // Writing on every request would serialise reads behind the writer; a minute is precise enough.
     if now - session.last_seen_at > chrono::Duration::seconds(60) {
         state.store.touch_session(&token_hash, now).await?;
