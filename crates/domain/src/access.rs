@@ -13,6 +13,8 @@ pub enum Action {
     EditOrg,
     /// Write, preview and publish portal articles.
     EditArticles,
+    /// Manage accounts and sign-in policy (which roles need a second factor).
+    ManageSecurity,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -22,6 +24,7 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::ReadOrg => true,
         Action::EditOrg => matches!(role, SystemAdmin | CaseManager),
         Action::EditArticles => matches!(role, CommissionLeader | CaseManager | SupervisionOffice | SystemAdmin),
+        Action::ManageSecurity => matches!(role, SystemAdmin),
     }
 }
 

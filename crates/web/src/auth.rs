@@ -52,6 +52,7 @@ impl CurrentUser {
             csrf: self.session.csrf_token.clone(),
             may_edit_org: self.may(Action::EditOrg),
             may_edit_articles: self.may(Action::EditArticles),
+            may_manage_security: self.may(Action::ManageSecurity),
         }
     }
 }
@@ -64,6 +65,7 @@ pub struct UserView {
     pub csrf: String,
     pub may_edit_org: bool,
     pub may_edit_articles: bool,
+    pub may_manage_security: bool,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -220,6 +222,32 @@ impl FromRequestParts<AppState> for ApiStaff {
             .map(ApiStaff)
             .ok_or(ApiError(AppError::Unauthenticated))
     }
+}
+
+/// A session that has passed the password and still owes the second factor.
+pub struct PendingSession {
+    pub token_hash: String,
+    pub session: SessionUser,
+}
+
+/// The pending session behind the cookie, if there is one.
+pub async fn pending_session(state: &AppState, headers: &HeaderMap) -> Result<Option<PendingSession>, AppError> {
+    let Some(token) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let token_hash = hash_token(token);
+    let session = state
+        .store
+        .session_user(&token_hash, now, now - state.idle_timeout())
+        .await?;
+    Ok(session
+        .filter(|s| s.stage != "full")
+        .map(|session| PendingSession { token_hash, session }))
+}
+
+pub fn csrf_matches(given: &str, expected: &str) -> bool {
+    constant_eq(given, expected)
 }
 
 /// The client's address: the connection's, or the trusted proxy header's last hop.

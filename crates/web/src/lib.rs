@@ -12,6 +12,7 @@ mod pages;
 pub mod password;
 pub mod settings;
 mod state;
+pub mod totp;
 
 use std::future::Future;
 use std::net::SocketAddr;

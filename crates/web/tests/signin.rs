@@ -92,3 +92,155 @@ async fn a_planted_session_id_is_never_promoted_and_bad_cookies_are_ignored() {
         assert_eq!(status, 401, "cookie {cookie:?}");
     }
 }
+
+fn form_client() -> reqwest::Client {
+    common::client()
+}
+
+async fn password_step(app: &common::TestApp, c: &reqwest::Client, username: &str) -> String {
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("username", username), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
+    s.split(start).nth(1).and_then(|r| r.split(end).next()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn a_role_can_be_made_to_use_a_second_factor_and_codes_are_not_replayable() {
+    let app = common::spawn_sqlite().await;
+    let admin = app.sign_in("admin").await;
+    let r = admin
+        .client
+        .post(app.url("/staff/admin/security"))
+        .form(&[("_csrf", admin.csrf.as_str()), ("require_totp", "case_manager")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = admin
+        .client
+        .get(app.url("/staff/admin/security"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches(" checked>").count(), 1);
+
+    // First sign-in after the rule: enrol.
+    let c = form_client();
+    assert_eq!(password_step(&app, &c, "casemanager").await, "/login/totp");
+    assert_eq!(
+        c.get(app.url("/api/v1/townships")).send().await.unwrap().status(),
+        401,
+        "password alone signs nobody in"
+    );
+    let page = c
+        .get(app.url("/login/totp"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = between(&page, "<code id=\"totp-secret\">", "</code>").to_owned();
+    let csrf = between(&page, "name=\"_csrf\" value=\"", "\"").to_owned();
+    assert_eq!(secret.len(), 32, "{page}");
+    let r = c
+        .post(app.url("/login/totp"))
+        .form(&[("_csrf", csrf.as_str()), ("code", "000000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let now = chrono::Utc::now().timestamp() as u64;
+    let code = qinglian_web::totp::code_at(&secret, now).unwrap();
+    let r = c
+        .post(app.url("/login/totp"))
+        .form(&[("_csrf", "wrong"), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "the code form needs its CSRF token");
+    let r = c
+        .post(app.url("/login/totp"))
+        .form(&[("_csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.headers()["location"].to_str().unwrap()),
+        (303, "/staff")
+    );
+    assert_eq!(c.get(app.url("/api/v1/townships")).send().await.unwrap().status(), 200);
+
+    // Second sign-in: the enrolled secret is asked for, not shown, and the same code is refused.
+    let c2 = form_client();
+    assert_eq!(password_step(&app, &c2, "casemanager").await, "/login/totp");
+    let page = c2
+        .get(app.url("/login/totp"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("totp-secret"),
+        "the secret is shown only while enrolling"
+    );
+    let csrf = between(&page, "name=\"_csrf\" value=\"", "\"").to_owned();
+    let r = c2
+        .post(app.url("/login/totp"))
+        .form(&[("_csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a used code is not accepted again");
+    let next = qinglian_web::totp::code_at(&secret, now + 30).unwrap();
+    let r = c2
+        .post(app.url("/login/totp"))
+        .form(&[("_csrf", csrf.as_str()), ("code", next.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    // Roles without the rule are not asked.
+    assert_eq!(password_step(&app, &form_client(), "leader").await, "/staff");
+}
+
+#[tokio::test]
+async fn only_the_system_administrator_sets_the_policy() {
+    let app = common::spawn_sqlite().await;
+    for who in ["casemanager", "auditor", "leader"] {
+        let s = app.sign_in(who).await;
+        assert_eq!(
+            s.client
+                .get(app.url("/staff/admin/security"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403,
+            "{who}"
+        );
+        let r = s
+            .client
+            .post(app.url("/staff/admin/security"))
+            .form(&[("_csrf", s.csrf.as_str()), ("require_totp", "auditor")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{who}");
+    }
+    assert!(app.store.roles_requiring_totp().await.unwrap().is_empty());
+}

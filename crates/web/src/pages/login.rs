@@ -14,6 +14,7 @@ use crate::error::{AppError, PageError, PageForm};
 use crate::i18n::{Lang, Tr};
 use crate::password::{self, Password};
 use crate::state::AppState;
+use crate::totp;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -115,26 +116,39 @@ pub async fn submit(
     state.store.clear_login_failures(&keys[0]).await.map_err(err)?;
     // A new token at every sign-in: a session id planted before sign-in is never promoted.
     let token = auth::new_token();
+    let role = state.store.get_staff(&account.staff_id).await.map_err(err)?.role;
+    let (stage, pending) = if account.totp_secret.is_some() {
+        ("totp", None)
+    } else if state.store.roles_requiring_totp().await.map_err(err)?.contains(&role) {
+        ("enrol", Some(totp::new_secret()))
+    } else {
+        ("full", None)
+    };
+    let expires = now + state.absolute_timeout();
+    let csrf = auth::new_token();
     state
         .store
-        .create_session(
+        .create_pending_session(
             &auth::hash_token(&token),
             &account.id,
-            &auth::new_token(),
+            &csrf,
             now,
-            now + state.absolute_timeout(),
+            expires,
+            stage,
+            pending.as_deref(),
         )
         .await
         .map_err(err)?;
-    tracing::info!(account_id = %account.id, "signed in");
+    let next = if stage == "full" { "/staff" } else { "/login/totp" };
+    tracing::info!(account_id = %account.id, stage, "password accepted");
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&state, &token))],
-        Redirect::to("/staff"),
+        Redirect::to(next),
     )
         .into_response())
 }
 
-fn locked(lang: Lang, username: String, until: chrono::DateTime<Utc>) -> Response {
+pub(super) fn locked(lang: Lang, username: String, until: chrono::DateTime<Utc>) -> Response {
     // China Standard Time, the users' clock.
     let local = until + chrono::Duration::hours(8);
     let page = LoginPage {

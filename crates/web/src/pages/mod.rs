@@ -5,6 +5,8 @@ mod login;
 mod org;
 mod people;
 mod portal;
+mod second_factor;
+mod security;
 mod staff;
 mod zones;
 
@@ -22,12 +24,14 @@ pub fn public_router() -> Router<AppState> {
         .route("/articles", get(portal::column))
         .route("/articles/{id}", get(portal::article))
         .route("/login", get(login::form).post(login::submit))
+        .route("/login/totp", get(second_factor::form).post(second_factor::submit))
 }
 
 pub fn staff_router() -> Router<AppState> {
     Router::new()
         .route("/logout", post(login::logout))
         .route("/staff", get(staff::home))
+        .route("/staff/admin/security", get(security::page).post(security::save))
         .route("/staff/practice/{practice}", get(staff::practice))
         .route("/staff/org/townships", get(org::townships).post(org::create_township))
         .route("/staff/org/townships/{id}", get(org::township))
