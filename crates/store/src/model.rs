@@ -199,3 +199,30 @@ pub struct SessionUser {
     #[serde(skip)]
     pub totp_secret: Option<String>,
 }
+
+/// Where a new session stands: signed in, or still owing the second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage<'a> {
+    Full,
+    /// The account has a second factor; its code is asked next.
+    Totp,
+    /// The role requires a second factor the account does not have yet: enrol this secret.
+    Enrol { secret: &'a str },
+}
+
+impl SessionStage<'_> {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Totp => "totp",
+            Self::Enrol { .. } => "enrol",
+        }
+    }
+
+    pub fn pending_secret(&self) -> Option<&str> {
+        match self {
+            Self::Enrol { secret } => Some(secret),
+            _ => None,
+        }
+    }
+}

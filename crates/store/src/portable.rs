@@ -633,9 +633,9 @@ macro_rules! portable_repos {
                     Ok(())
                 }
 
-                async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: &str, pending_secret: Option<&str>) -> R<()> {
+                async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: SessionStage<'_>) -> R<()> {
                     sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, stage, pending_secret) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
-                        .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at).bind(stage).bind(pending_secret)
+                        .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at).bind(stage.as_str()).bind(stage.pending_secret())
                         .execute(&self.write).await?;
                     Ok(())
                 }

@@ -99,7 +99,7 @@ pub trait AccountRepo: Send + Sync {
     ) -> R<()>;
     /// A session that has passed the password but still owes the second factor (`stage` is
     /// `totp`, or `enrol` with the secret being enrolled).
-    async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: &str, pending_secret: Option<&str>) -> R<()>;
+    async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: SessionStage<'_>) -> R<()>;
     /// Marks a pending session as fully signed in.
     async fn complete_session(&self, token_hash: &str) -> R<()>;
     /// Sets or clears the account's TOTP secret (clearing also forgets the last step used).

@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use qinglian_domain::signin::{self, LockoutPolicy};
+use qinglian_store::model::SessionStage;
 use serde::Deserialize;
 
 use super::{render, render_status};
@@ -117,30 +118,28 @@ pub async fn submit(
     // A new token at every sign-in: a session id planted before sign-in is never promoted.
     let token = auth::new_token();
     let role = state.store.get_staff(&account.staff_id).await.map_err(err)?.role;
-    let (stage, pending) = if account.totp_secret.is_some() {
-        ("totp", None)
+    let enrol_secret;
+    let stage = if account.totp_secret.is_some() {
+        SessionStage::Totp
     } else if state.store.roles_requiring_totp().await.map_err(err)?.contains(&role) {
-        ("enrol", Some(totp::new_secret()))
+        enrol_secret = totp::new_secret();
+        SessionStage::Enrol { secret: &enrol_secret }
     } else {
-        ("full", None)
+        SessionStage::Full
     };
     let expires = now + state.absolute_timeout();
     let csrf = auth::new_token();
     state
         .store
-        .create_pending_session(
-            &auth::hash_token(&token),
-            &account.id,
-            &csrf,
-            now,
-            expires,
-            stage,
-            pending.as_deref(),
-        )
+        .create_pending_session(&auth::hash_token(&token), &account.id, &csrf, now, expires, stage)
         .await
         .map_err(err)?;
-    let next = if stage == "full" { "/staff" } else { "/login/totp" };
-    tracing::info!(account_id = %account.id, stage, "password accepted");
+    let next = if stage == SessionStage::Full {
+        "/staff"
+    } else {
+        "/login/totp"
+    };
+    tracing::info!(account_id = %account.id, stage = stage.as_str(), "password accepted");
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&state, &token))],
         Redirect::to(next),
