@@ -1,0 +1,136 @@
+//! Accounts, sessions, sign-in throttling and the second factor, on both backends.
+
+macro_rules! account_impl {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl crate::repo::AccountRepo for $store {
+            async fn create_account(&self, staff_id: &str, username: &str, password_hash: &str) -> R<String> {
+                let id = new_id();
+                // Both columns are unique; say which one clashed.
+                let has: Option<String> = sqlx::query_scalar("SELECT id FROM account WHERE staff_id = $1").bind(staff_id).fetch_optional(&self.read).await?;
+                if has.is_some() {
+                    return Err(StoreError::Conflict { field: "staff_id", value: None });
+                }
+                sqlx::query("INSERT INTO account (id, staff_id, username, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&id).bind(staff_id).bind(username).bind(password_hash).bind(false).bind(Utc::now())
+                    .execute(&self.write).await
+                    .map_err(constraint("username", Some(username), "staff_id"))?;
+                Ok(id)
+            }
+
+            async fn find_account(&self, username: &str) -> R<Option<AccountRow>> {
+                Ok(sqlx::query_as::<_, AccountRow>("SELECT id, staff_id, username, password_hash, disabled, totp_secret FROM account WHERE username = $1")
+                    .bind(username).fetch_optional(&self.read).await?)
+            }
+
+            async fn create_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> R<()> {
+                sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)")
+                    .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at)
+                    .execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: SessionStage<'_>) -> R<()> {
+                sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, stage, pending_secret) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
+                    .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at).bind(stage.as_str()).bind(stage.pending_secret())
+                    .execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn complete_session(&self, token_hash: &str) -> R<()> {
+                let r = sqlx::query("UPDATE session SET stage = 'full', pending_secret = NULL WHERE token_hash = $1")
+                    .bind(token_hash).execute(&self.write).await?;
+                if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
+                Ok(())
+            }
+
+            async fn set_totp_secret(&self, account_id: &str, secret: Option<&str>) -> R<()> {
+                let r = sqlx::query("UPDATE account SET totp_secret = $2, totp_last_step = NULL WHERE id = $1")
+                    .bind(account_id).bind(secret).execute(&self.write).await?;
+                if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
+                Ok(())
+            }
+
+            async fn use_totp_step(&self, account_id: &str, step: i64) -> R<bool> {
+                let r = sqlx::query("UPDATE account SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
+                    .bind(account_id).bind(step).execute(&self.write).await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn roles_requiring_totp(&self) -> R<Vec<String>> {
+                Ok(sqlx::query_scalar("SELECT role FROM role_policy WHERE require_totp = $1 ORDER BY role")
+                    .bind(true).fetch_all(&self.read).await?)
+            }
+
+            async fn set_role_requires_totp(&self, role: &str, required: bool) -> R<()> {
+                sqlx::query("INSERT INTO role_policy (role, require_totp) VALUES ($1, $2) ON CONFLICT (role) DO UPDATE SET require_totp = excluded.require_totp")
+                    .bind(role).bind(required).execute(&self.write).await
+                    .map_err(constraint("role", Some(role), "role"))?;
+                Ok(())
+            }
+
+            async fn session_user(&self, token_hash: &str, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<Option<SessionUser>> {
+                let user = sqlx::query_as::<_, SessionUser>(
+                    "SELECT a.id AS account_id, a.username, s.id AS staff_id, s.name AS staff_name, s.role, s.posting_kind, s.posting_unit_id, \
+                     se.csrf_token, se.expires_at, se.last_seen_at, se.stage, se.pending_secret, a.totp_secret \
+                     FROM session se JOIN account a ON a.id = se.account_id JOIN staff s ON s.id = a.staff_id \
+                     WHERE se.token_hash = $1 AND a.disabled = $2")
+                    .bind(token_hash).bind(false).fetch_optional(&self.read).await?;
+                match user {
+                    Some(u) if u.expires_at > now && u.last_seen_at > idle_since => Ok(Some(u)),
+                    Some(_) => {
+                        self.delete_session(token_hash).await?;
+                        Ok(None)
+                    }
+                    None => Ok(None),
+                }
+            }
+
+            async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> R<()> {
+                sqlx::query("UPDATE session SET last_seen_at = $2 WHERE token_hash = $1").bind(token_hash).bind(now).execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> R<()> {
+                sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn login_locked_until(&self, key: &str, now: DateTime<Utc>) -> R<Option<DateTime<Utc>>> {
+                let until: Option<Option<DateTime<Utc>>> = sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
+                    .bind(key).fetch_optional(&self.write).await?;
+                Ok(until.flatten().filter(|u| *u > now))
+            }
+
+            async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, window: chrono::Duration, limit: i64, lock_for: chrono::Duration) -> R<Option<DateTime<Utc>>> {
+                // One statement, so concurrent failures on PostgreSQL cannot lose a count.
+                let row: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+                    "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, NULL) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                       failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+                       window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+                     RETURNING failures, locked_until")
+                    .bind(key).bind(now).bind(now - window).fetch_one(&self.write).await?;
+                if row.0 >= limit {
+                    let until = now + lock_for;
+                    sqlx::query("UPDATE login_throttle SET locked_until = $2, failures = 0, window_start = $3 WHERE key = $1")
+                        .bind(key).bind(until).bind(now).execute(&self.write).await?;
+                    return Ok(Some(until));
+                }
+                Ok(row.1.filter(|u| *u > now))
+            }
+
+            async fn clear_login_failures(&self, key: &str) -> R<()> {
+                sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn delete_expired_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<u64> {
+                let r = sqlx::query("DELETE FROM session WHERE expires_at <= $1 OR last_seen_at <= $2")
+                    .bind(now).bind(idle_since).execute(&self.write).await?;
+                Ok(r.rows_affected())
+            }
+        }
+    };
+}
+pub(crate) use account_impl;
