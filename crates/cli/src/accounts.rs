@@ -48,6 +48,7 @@ pub async fn ensure_demo_accounts(store: &dyn Store) -> anyhow::Result<Vec<DemoA
         }
         page += 1;
     }
+    let actor = qinglian_store::model::Actor::system("demo");
     let hash = password::hash(&Password::new(DEMO_PASSWORD))?;
     let mut out = Vec::new();
     for role in Role::ALL {
@@ -56,7 +57,7 @@ pub async fn ensure_demo_accounts(store: &dyn Store) -> anyhow::Result<Vec<DemoA
         };
         let username = demo_username(role);
         if store.find_account(username).await?.is_none() {
-            store.create_account(&s.id, username, &hash).await?;
+            store.create_account(&actor, &s.id, username, &hash).await?;
         }
         out.push(DemoAccount {
             username: username.to_owned(),

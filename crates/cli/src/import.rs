@@ -141,6 +141,11 @@ pub enum ImportError {
     BadCounty { value: String },
     #[error("county {code} is not in the registry's {}", file_of(DivisionLevel::County))]
     CountyNotFound { code: String },
+    #[error(
+        "county {code} ({name}) has no county level in the registry: its townships sit directly under city {city}, \
+         which cannot be loaded as a county"
+    )]
+    CountyIsPlaceholder { code: String, name: String, city: String },
     #[error("this database already serves county {existing}; it cannot load county {requested} as well")]
     OtherCounty { existing: String, requested: String },
     #[error("the database refused the import: {0}")]
@@ -186,6 +191,18 @@ pub enum Progress {
 
 pub type ProgressHook<'a> = &'a (dyn Fn(Progress) + Send + Sync);
 
+/// A row the registry lists at a level the unit does not have (东莞市 as its own county, 金门县
+/// as its own township and village). Its own digits are zeros, so its 12-digit code is its
+/// parent's: it is checked like any row but not written, and its children hang on the parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    pub file: &'static str,
+    pub line: u64,
+    /// As written in the file.
+    pub code: String,
+    pub name: String,
+}
+
 /// The registry read from disk and checked whole, narrowed to one county when asked.
 #[derive(Debug)]
 pub struct Registry {
@@ -195,6 +212,7 @@ pub struct Registry {
     pub read: LevelCounts,
     /// Rows to import: all of them, or the county's chain and its subtree.
     pub rows: Vec<DivisionInput>,
+    pub placeholders: Vec<Placeholder>,
     pub county: Option<DivisionCode>,
 }
 
@@ -204,6 +222,8 @@ pub struct ImportReport {
     pub dir: PathBuf,
     pub read: LevelCounts,
     pub imported: LevelCounts,
+    /// Rows of the whole registry that were checked but not written.
+    pub placeholders: Vec<Placeholder>,
     pub counts: ImportCounts,
     pub county: Option<CountyLoad>,
 }
@@ -211,6 +231,18 @@ pub struct ImportReport {
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "read from {}: {}", self.dir.display(), self.read)?;
+        if !self.placeholders.is_empty() {
+            let listed: Vec<String> = self
+                .placeholders
+                .iter()
+                .map(|p| format!("{} {} {}", p.file, p.code, p.name))
+                .collect();
+            writeln!(
+                f,
+                "not written, as they repeat their parent's code: {}",
+                listed.join(", ")
+            )?;
+        }
         writeln!(f, "imported: {}", self.imported)?;
         write!(
             f,
@@ -239,6 +271,7 @@ pub async fn import_divisions(
     county: Option<&str>,
     progress: ProgressHook<'_>,
 ) -> Result<ImportReport, ImportError> {
+    let actor = qinglian_store::model::Actor::system("import");
     let registry = read_registry(dir, county, progress)?;
     if let Some(code) = &registry.county {
         // Refuse before writing, so a refused county leaves the registry as it was.
@@ -257,12 +290,12 @@ pub async fn import_divisions(
         rows: registry.rows.len() as u64,
     });
     let counts = store
-        .import_divisions(&registry.rows, &|rows| progress(Progress::Wrote { rows }))
+        .import_divisions(&actor, &registry.rows, &|rows| progress(Progress::Wrote { rows }))
         .await?;
     let county = match registry.county {
         Some(code) => {
             progress(Progress::LoadingCounty { code });
-            Some(store.load_county(code.as_str()).await?)
+            Some(store.load_county(&actor, code.as_str()).await?)
         }
         None => None,
     };
@@ -270,6 +303,7 @@ pub async fn import_divisions(
         dir: registry.dir,
         read: registry.read,
         imported,
+        placeholders: registry.placeholders,
         counts,
         county,
     })
@@ -285,30 +319,50 @@ pub fn read_registry(dir: &Path, county: Option<&str>, progress: ProgressHook<'_
         })
         .transpose()?;
     let dir = resolve_dir(dir);
-    let mut read = LevelCounts::default();
-    let mut rows = Vec::new();
+    let mut out = Registry {
+        dir,
+        read: LevelCounts::default(),
+        rows: Vec::new(),
+        placeholders: Vec::new(),
+        county,
+    };
     // Line of each code at the level above, to find orphans; then at this level, for duplicates.
     let mut parents: HashMap<DivisionCode, u64> = HashMap::new();
     for spec in &FILES {
         progress(Progress::Reading { file: spec.file });
-        let seen = read_file(&dir, spec, &parents, county.as_ref(), &mut rows)?;
-        read.0[spec.level as usize] = seen.len() as u64;
+        let seen = read_file(spec, &parents, &mut out)?;
+        out.read.0[spec.level as usize] = seen.len() as u64;
         if spec.level == DivisionLevel::County
             && let Some(code) = &county
-            && !seen.contains_key(code)
         {
-            return Err(ImportError::CountyNotFound {
-                code: short(code).to_owned(),
-            });
+            check_county(code, &seen, &out.placeholders)?;
         }
         parents = seen;
     }
-    Ok(Registry {
-        dir,
-        read,
-        rows,
-        county,
-    })
+    Ok(out)
+}
+
+fn check_county(
+    code: &DivisionCode,
+    seen: &HashMap<DivisionCode, u64>,
+    placeholders: &[Placeholder],
+) -> Result<(), ImportError> {
+    if !seen.contains_key(code) {
+        return Err(ImportError::CountyNotFound {
+            code: short(code).to_owned(),
+        });
+    }
+    if let Some(p) = placeholders
+        .iter()
+        .find(|p| p.file == file_of(DivisionLevel::County) && p.code == short(code))
+    {
+        return Err(ImportError::CountyIsPlaceholder {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            city: short(&code.ancestor(DivisionLevel::City)).to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// The package's `dist` folder, whether given itself or as the folder holding `package/dist`
@@ -320,14 +374,13 @@ fn resolve_dir(dir: &Path) -> PathBuf {
         .unwrap_or_else(|| dir.to_path_buf())
 }
 
+/// Reads one file into `out`, returning the line of each code at the file's level.
 fn read_file(
-    dir: &Path,
     spec: &FileSpec,
     parents: &HashMap<DivisionCode, u64>,
-    county: Option<&DivisionCode>,
-    rows: &mut Vec<DivisionInput>,
+    out: &mut Registry,
 ) -> Result<HashMap<DivisionCode, u64>, ImportError> {
-    let path = dir.join(spec.file);
+    let path = out.dir.join(spec.file);
     let file = File::open(&path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => ImportError::MissingFile { path: path.clone() },
         _ => ImportError::Io {
@@ -354,35 +407,42 @@ fn read_file(
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(csv_err)? {
         let line = record.position().map_or(0, csv::Position::line);
-        let code = parse_row_code(spec, line, &record)?;
-        for &(i, column, level) in &ancestors {
-            let value = record.get(i).unwrap_or_default();
-            let expected = code.ancestor(level);
-            if DivisionCode::parse(column, value).ok() != Some(expected) {
-                return Err(ImportError::ParentMismatch {
+        let raw_code = record.get(0).unwrap_or_default().trim();
+        let RowCode {
+            code,
+            parent,
+            placeholder,
+        } = parse_row_code(spec, line, raw_code)?;
+        if let Some(parent) = parent {
+            for &(i, column, level) in &ancestors {
+                let value = record.get(i).unwrap_or_default();
+                let expected = parent.ancestor(level);
+                if DivisionCode::parse(column, value).ok() != Some(expected) {
+                    return Err(ImportError::ParentMismatch {
+                        file: spec.file,
+                        line,
+                        column,
+                        value: value.to_owned(),
+                        code: raw_code.to_owned(),
+                        expected: short(&expected).to_owned(),
+                    });
+                }
+            }
+            if !parents.contains_key(&parent) {
+                return Err(ImportError::Orphan {
                     file: spec.file,
                     line,
-                    column,
-                    value: value.to_owned(),
-                    code: short(&code).to_owned(),
-                    expected: short(&expected).to_owned(),
+                    code: raw_code.to_owned(),
+                    parent: short(&parent).to_owned(),
+                    parent_file: file_of(parent.level()),
                 });
             }
-        }
-        if let Some(parent) = code.parent().filter(|p| !parents.contains_key(p)) {
-            return Err(ImportError::Orphan {
-                file: spec.file,
-                line,
-                code: short(&code).to_owned(),
-                parent: short(&parent).to_owned(),
-                parent_file: file_of(parent.level()),
-            });
         }
         if let Some(&first_line) = seen.get(&code) {
             return Err(ImportError::Duplicate {
                 file: spec.file,
                 line,
-                code: short(&code).to_owned(),
+                code: raw_code.to_owned(),
                 first_line,
             });
         }
@@ -391,12 +451,19 @@ fn read_file(
         let name = Name::parse("name", raw_name).map_err(|e| ImportError::BadName {
             file: spec.file,
             line,
-            code: short(&code).to_owned(),
+            code: raw_code.to_owned(),
             value: raw_name.to_owned(),
             reason: name_reason(&e),
         })?;
-        if county.is_none_or(|c| c.is_within(&code) || code.is_within(c)) {
-            rows.push(DivisionInput {
+        if placeholder {
+            out.placeholders.push(Placeholder {
+                file: spec.file,
+                line,
+                code: raw_code.to_owned(),
+                name: name.into_string(),
+            });
+        } else if out.county.is_none_or(|c| c.is_within(&code) || code.is_within(&c)) {
+            out.rows.push(DivisionInput {
                 code,
                 name: name.into_string(),
             });
@@ -427,16 +494,30 @@ fn check_header(spec: &FileSpec, header: &csv::StringRecord) -> Result<(), Impor
     }
 }
 
-fn parse_row_code(spec: &FileSpec, line: u64, record: &csv::StringRecord) -> Result<DivisionCode, ImportError> {
-    let raw = record.get(0).unwrap_or_default();
-    let code = DivisionCode::parse("code", raw).map_err(|e| ImportError::BadCode {
+/// A row's code read against the level of its file.
+struct RowCode {
+    /// The code at the file's level: what the rows of the next file name as their parent.
+    code: DivisionCode,
+    /// `None` for a province.
+    parent: Option<DivisionCode>,
+    /// See [`Placeholder`].
+    placeholder: bool,
+}
+
+fn parse_row_code(spec: &FileSpec, line: u64, raw: &str) -> Result<RowCode, ImportError> {
+    let bad_code = |e: Invalid| ImportError::BadCode {
         file: spec.file,
         line,
         column: "code",
         value: raw.to_owned(),
         reason: code_reason(&e),
-    })?;
-    if code.level() != spec.level {
+    };
+    let code = DivisionCode::parse("code", raw).map_err(bad_code)?;
+    let own = spec.level.significant_digits();
+    let len = raw.len();
+    // A 12-digit code's level is read from its trailing zeros, so a placeholder written in 12
+    // digits reads as its parent's level; any other length says the level outright.
+    if (len != own && len != 12) || code.level() > spec.level {
         return Err(ImportError::WrongLevel {
             file: spec.file,
             line,
@@ -445,7 +526,28 @@ fn parse_row_code(spec: &FileSpec, line: u64, record: &csv::StringRecord) -> Res
             found: code.level(),
         });
     }
-    Ok(code)
+    let digits = code.as_str();
+    let Some(parent_level) = spec.level.parent() else {
+        return Ok(RowCode {
+            code,
+            parent: None,
+            placeholder: false,
+        });
+    };
+    let parent_len = parent_level.significant_digits();
+    let placeholder = digits[parent_len..own].bytes().all(|b| b == b'0');
+    // Re-reading a prefix gives the code the level its length names, whatever its zeros.
+    let parent = DivisionCode::parse("code", &digits[..parent_len]).map_err(bad_code)?;
+    let code = if placeholder {
+        DivisionCode::parse("code", &digits[..own]).map_err(bad_code)?
+    } else {
+        code
+    };
+    Ok(RowCode {
+        code,
+        parent: Some(parent),
+        placeholder,
+    })
 }
 
 fn code_reason(e: &Invalid) -> &'static str {

@@ -15,6 +15,8 @@ pub enum Action {
     EditArticles,
     /// Manage accounts and sign-in policy (which roles need a second factor).
     ManageSecurity,
+    /// Browse and export the audit trail.
+    ReadAudit,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -25,6 +27,8 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::EditOrg => matches!(role, SystemAdmin | CaseManager),
         Action::EditArticles => matches!(role, CommissionLeader | CaseManager | SupervisionOffice | SystemAdmin),
         Action::ManageSecurity => matches!(role, SystemAdmin),
+        // Separation of duties: the administrator is not the auditor.
+        Action::ReadAudit => matches!(role, Auditor),
     }
 }
 

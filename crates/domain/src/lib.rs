@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod article;
+pub mod audit;
 pub mod division;
 pub mod error;
 pub mod org;

@@ -10,7 +10,7 @@ mod sqlite;
 use std::sync::Arc;
 
 pub use error::StoreError;
-pub use repo::{AccountRepo, ArticleRepo, DivisionRepo, JobRepo, OrgRepo, Store};
+pub use repo::{AccountRepo, ArticleRepo, AuditRepo, DivisionRepo, JobRepo, OrgRepo, Store};
 
 /// The storage the deployment is configured for.
 pub type DynStore = Arc<dyn Store>;

@@ -207,7 +207,9 @@ pub enum SessionStage<'a> {
     /// The account has a second factor; its code is asked next.
     Totp,
     /// The role requires a second factor the account does not have yet: enrol this secret.
-    Enrol { secret: &'a str },
+    Enrol {
+        secret: &'a str,
+    },
 }
 
 impl SessionStage<'_> {
@@ -225,4 +227,59 @@ impl SessionStage<'_> {
             _ => None,
         }
     }
+}
+
+/// Who is acting, for the audit trail: a signed-in member of staff or the system itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: Option<String>,
+    pub staff_id: Option<String>,
+    /// The staff member's name, or the system job's name.
+    pub name: String,
+    pub role: String,
+    pub operation_id: String,
+    pub client_addr: Option<String>,
+}
+
+impl Actor {
+    /// The system acting on its own (a command, a scheduled job, the demo).
+    pub fn system(name: &str) -> Self {
+        Self {
+            account_id: None,
+            staff_id: None,
+            name: name.to_owned(),
+            role: "system".to_owned(),
+            operation_id: uuid::Uuid::now_v7().simple().to_string(),
+            client_addr: None,
+        }
+    }
+}
+
+/// One row of the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AuditEvent {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub account_id: Option<String>,
+    pub staff_id: Option<String>,
+    pub actor_name: String,
+    pub role: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    pub result: String,
+    pub operation_id: String,
+    pub client_addr: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Narrows the audit trail for browsing and export.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub action: Option<String>,
+    /// Matches the actor's name or account id.
+    pub actor: Option<String>,
+    pub object_id: Option<String>,
 }

@@ -34,6 +34,7 @@ impl PgStore {
     /// Array-bound upserts inside one transaction; returns rows inserted or changed.
     pub(crate) async fn bulk_upsert_divisions(
         &self,
+        actor: &crate::model::Actor,
         rows: &[DivisionInput],
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<u64, StoreError> {
@@ -64,6 +65,15 @@ impl PgStore {
             .rows_affected();
             progress(chunk.len() as u64);
         }
+        let detail = format!("{} rows, {affected} inserted or changed", rows.len());
+        self.audit_tx(
+            &mut tx,
+            actor,
+            qinglian_domain::audit::AuditAction::DivisionImport,
+            None,
+            Some(&detail),
+        )
+        .await?;
         tx.commit().await?;
         Ok(affected)
     }

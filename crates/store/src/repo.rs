@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use qinglian_domain::article::{ArticleInput, Column};
+use qinglian_domain::audit::{AuditAction, AuditResult};
 use qinglian_domain::org::{CountyInput, StaffInput, TownshipInput, UnitInput, VillageInput, ZoneInput};
 
 use crate::error::StoreError;
@@ -16,51 +17,60 @@ pub trait OrgRepo: Send + Sync {
     /// The deployment's county, if one has been set up.
     async fn county(&self) -> R<Option<County>>;
     /// Creates the county or renames it; a deployment serves one county.
-    async fn upsert_county(&self, input: &CountyInput) -> R<County>;
+    async fn upsert_county(&self, actor: &Actor, input: &CountyInput) -> R<County>;
 
     async fn list_townships(&self) -> R<Vec<Township>>;
     async fn get_township(&self, id: &str) -> R<Township>;
-    async fn create_township(&self, input: &TownshipInput) -> R<Township>;
-    async fn rename_township(&self, id: &str, name: &qinglian_domain::error::Name) -> R<Township>;
+    async fn create_township(&self, actor: &Actor, input: &TownshipInput) -> R<Township>;
+    async fn rename_township(&self, actor: &Actor, id: &str, name: &qinglian_domain::error::Name) -> R<Township>;
 
     async fn list_villages(&self, filter: &VillageFilter, page: PageRequest) -> R<Paged<Village>>;
     async fn get_village(&self, id: &str) -> R<Village>;
     /// The village's township is found by its code; it must exist.
-    async fn create_village(&self, input: &VillageInput) -> R<Village>;
-    async fn rename_village(&self, id: &str, name: &qinglian_domain::error::Name) -> R<Village>;
+    async fn create_village(&self, actor: &Actor, input: &VillageInput) -> R<Village>;
+    async fn rename_village(&self, actor: &Actor, id: &str, name: &qinglian_domain::error::Name) -> R<Village>;
 
     async fn list_departments(&self) -> R<Vec<Department>>;
-    async fn create_department(&self, input: &UnitInput) -> R<Department>;
+    async fn create_department(&self, actor: &Actor, input: &UnitInput) -> R<Department>;
     async fn list_offices(&self) -> R<Vec<Unit>>;
-    async fn create_office(&self, input: &UnitInput) -> R<Unit>;
+    async fn create_office(&self, actor: &Actor, input: &UnitInput) -> R<Unit>;
     async fn list_stationed_groups(&self) -> R<Vec<StationedGroup>>;
     async fn get_stationed_group(&self, id: &str) -> R<StationedGroup>;
     /// Creates the group and moves the named departments under it, in one transaction.
-    async fn create_stationed_group(&self, input: &UnitInput, department_ids: &[String]) -> R<StationedGroup>;
+    async fn create_stationed_group(
+        &self,
+        actor: &Actor,
+        input: &UnitInput,
+        department_ids: &[String],
+    ) -> R<StationedGroup>;
 
     async fn list_zones(&self) -> R<Vec<Zone>>;
     async fn get_zone(&self, id: &str) -> R<Zone>;
-    async fn create_zone(&self, input: &ZoneInput) -> R<Zone>;
-    async fn update_zone(&self, id: &str, input: &ZoneInput) -> R<Zone>;
+    async fn create_zone(&self, actor: &Actor, input: &ZoneInput) -> R<Zone>;
+    async fn update_zone(&self, actor: &Actor, id: &str, input: &ZoneInput) -> R<Zone>;
 
     async fn list_staff(&self, page: PageRequest) -> R<Paged<Staff>>;
     async fn get_staff(&self, id: &str) -> R<Staff>;
-    async fn create_staff(&self, input: &StaffInput) -> R<Staff>;
-    async fn update_staff(&self, id: &str, input: &StaffInput) -> R<Staff>;
+    async fn create_staff(&self, actor: &Actor, input: &StaffInput) -> R<Staff>;
+    async fn update_staff(&self, actor: &Actor, id: &str, input: &StaffInput) -> R<Staff>;
 }
 
 /// The national division registry and loading a county's org from it.
 #[async_trait]
 pub trait DivisionRepo: Send + Sync {
     /// Upserts the rows in one transaction: all of them or none.
-    async fn import_divisions(&self, rows: &[DivisionInput], progress: &(dyn Fn(u64) + Send + Sync))
-    -> R<ImportCounts>;
+    async fn import_divisions(
+        &self,
+        actor: &Actor,
+        rows: &[DivisionInput],
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> R<ImportCounts>;
     async fn get_division(&self, code: &str) -> R<Division>;
     async fn division_children(&self, code: &str) -> R<Vec<Division>>;
     async fn count_divisions(&self, level: qinglian_domain::division::DivisionLevel) -> R<i64>;
     /// Makes the registry's county the deployment's county, with all its townships and
     /// villages, in one transaction; re-running changes nothing.
-    async fn load_county(&self, county_code: &str) -> R<CountyLoad>;
+    async fn load_county(&self, actor: &Actor, county_code: &str) -> R<CountyLoad>;
 }
 
 /// Portal articles.
@@ -71,23 +81,31 @@ pub trait ArticleRepo: Send + Sync {
     async fn view_published(&self, id: &str) -> R<Article>;
     async fn list_articles(&self, page: PageRequest) -> R<Paged<Article>>;
     async fn get_article(&self, id: &str) -> R<Article>;
-    async fn create_article(&self, input: &ArticleInput) -> R<Article>;
-    async fn update_article(&self, id: &str, input: &ArticleInput) -> R<Article>;
-    async fn set_published(&self, id: &str, published: bool, at: DateTime<Utc>) -> R<Article>;
+    async fn create_article(&self, actor: &Actor, input: &ArticleInput) -> R<Article>;
+    async fn update_article(&self, actor: &Actor, id: &str, input: &ArticleInput) -> R<Article>;
+    async fn set_published(&self, actor: &Actor, id: &str, published: bool, at: DateTime<Utc>) -> R<Article>;
 }
 
 /// Claims on scheduled work, so exactly one instance runs a job at a time.
 #[async_trait]
 pub trait JobRepo: Send + Sync {
-    /// Takes the job if nobody holds an unexpired claim; true when this owner now holds it.
-    async fn claim_job(&self, name: &str, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> R<bool>;
+    /// Takes the job if nobody holds an unexpired claim and it has not run since
+    /// `not_run_since`; true when this owner now holds it.
+    async fn claim_job(
+        &self,
+        name: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        not_run_since: DateTime<Utc>,
+    ) -> R<bool>;
     async fn finish_job(&self, name: &str, owner: &str, now: DateTime<Utc>) -> R<()>;
 }
 
 /// Accounts and server-side sessions.
 #[async_trait]
 pub trait AccountRepo: Send + Sync {
-    async fn create_account(&self, staff_id: &str, username: &str, password_hash: &str) -> R<String>;
+    async fn create_account(&self, actor: &Actor, staff_id: &str, username: &str, password_hash: &str) -> R<String>;
     async fn find_account(&self, username: &str) -> R<Option<AccountRow>>;
     async fn create_session(
         &self,
@@ -99,16 +117,24 @@ pub trait AccountRepo: Send + Sync {
     ) -> R<()>;
     /// A session that has passed the password but still owes the second factor (`stage` is
     /// `totp`, or `enrol` with the secret being enrolled).
-    async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: SessionStage<'_>) -> R<()>;
+    async fn create_pending_session(
+        &self,
+        token_hash: &str,
+        account_id: &str,
+        csrf_token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        stage: SessionStage<'_>,
+    ) -> R<()>;
     /// Marks a pending session as fully signed in.
     async fn complete_session(&self, token_hash: &str) -> R<()>;
     /// Sets or clears the account's TOTP secret (clearing also forgets the last step used).
-    async fn set_totp_secret(&self, account_id: &str, secret: Option<&str>) -> R<()>;
+    async fn set_totp_secret(&self, actor: &Actor, account_id: &str, secret: Option<&str>) -> R<()>;
     /// Records that `step` was used; false when it (or a later step) was used before: a replay.
     async fn use_totp_step(&self, account_id: &str, step: i64) -> R<bool>;
     /// Roles that must use the second factor.
     async fn roles_requiring_totp(&self) -> R<Vec<String>>;
-    async fn set_role_requires_totp(&self, role: &str, required: bool) -> R<()>;
+    async fn set_role_requires_totp(&self, actor: &Actor, role: &str, required: bool) -> R<()>;
     /// The live session's user; expired or idle sessions are removed and give `None`.
     async fn session_user(
         &self,
@@ -122,15 +148,40 @@ pub trait AccountRepo: Send + Sync {
     async fn login_locked_until(&self, key: &str, now: DateTime<Utc>) -> R<Option<DateTime<Utc>>>;
     /// Counts a failed sign-in for `key`; failures older than `window` start a new count, and
     /// reaching `limit` locks the key until `now + lock_for`. Returns the lock's end if locked.
-    async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, window: chrono::Duration, limit: i64, lock_for: chrono::Duration) -> R<Option<DateTime<Utc>>>;
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        limit: i64,
+        lock_for: chrono::Duration,
+    ) -> R<Option<DateTime<Utc>>>;
     async fn clear_login_failures(&self, key: &str) -> R<()>;
     /// Removes sessions past their absolute expiry or idle since `idle_since`; returns how many.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<u64>;
 }
 
+/// The audit trail: append-only; rows leave only through retention.
+#[async_trait]
+pub trait AuditRepo: Send + Sync {
+    /// Records an event that is not itself a write (a sign-in, a refusal, a read of a
+    /// protected record).
+    async fn record_audit(
+        &self,
+        actor: &Actor,
+        action: AuditAction,
+        object_id: Option<&str>,
+        result: AuditResult,
+        detail: Option<&str>,
+    ) -> R<()>;
+    async fn list_audit(&self, filter: &AuditFilter, page: PageRequest) -> R<Paged<AuditEvent>>;
+    /// Moves the retention cutoff forward and removes the rows older than it; returns how many.
+    async fn apply_audit_retention(&self, actor: &Actor, cutoff: DateTime<Utc>) -> R<u64>;
+}
+
 /// Everything the application stores.
 #[async_trait]
-pub trait Store: OrgRepo + DivisionRepo + ArticleRepo + JobRepo + AccountRepo {
+pub trait Store: OrgRepo + DivisionRepo + ArticleRepo + JobRepo + AccountRepo + AuditRepo {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.
     async fn ping(&self) -> R<()>;

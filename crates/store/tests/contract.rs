@@ -35,6 +35,11 @@ fn assert_conflict(e: &StoreError, expected: &str) {
     );
 }
 
+/// A `not_run_since` that ignores when the job last ran, for the lease stories.
+fn far_future() -> DateTime<Utc> {
+    t0() + chrono::Duration::days(10_000)
+}
+
 fn assert_not_found(e: &StoreError) {
     assert!(matches!(e, StoreError::NotFound), "expected NotFound, got {e:?}");
 }
@@ -66,28 +71,40 @@ fn unit(code: &str, name: &str) -> UnitInput {
 
 async fn county(store: &dyn Store) -> County {
     store
-        .upsert_county(&CountyInput::parse("990101", "云溪县").unwrap())
+        .upsert_county(
+            &qinglian_store::model::Actor::system("test"),
+            &CountyInput::parse("990101", "云溪县").unwrap(),
+        )
         .await
         .unwrap()
 }
 
 async fn township(store: &dyn Store, code: &str, name: &str) -> Township {
     store
-        .create_township(&TownshipInput::parse(code, name).unwrap())
+        .create_township(
+            &qinglian_store::model::Actor::system("test"),
+            &TownshipInput::parse(code, name).unwrap(),
+        )
         .await
         .unwrap()
 }
 
 async fn village(store: &dyn Store, code: &str, name: &str) -> Village {
     store
-        .create_village(&VillageInput::parse(code, name).unwrap())
+        .create_village(
+            &qinglian_store::model::Actor::system("test"),
+            &VillageInput::parse(code, name).unwrap(),
+        )
         .await
         .unwrap()
 }
 
 async fn staff(store: &dyn Store, name: &str, role: &str, unit: Option<&str>, home: Option<&str>) -> Staff {
     store
-        .create_staff(&StaffInput::parse(name, role, unit, home).unwrap())
+        .create_staff(
+            &qinglian_store::model::Actor::system("test"),
+            &StaffInput::parse(name, role, unit, home).unwrap(),
+        )
         .await
         .unwrap()
 }
@@ -106,14 +123,20 @@ async fn county_is_set_up_once(store: &dyn Store) {
     assert_eq!(store.county().await.unwrap(), Some(c.clone()));
 
     let renamed = store
-        .upsert_county(&CountyInput::parse("990101000000", "云溪区").unwrap())
+        .upsert_county(
+            &qinglian_store::model::Actor::system("test"),
+            &CountyInput::parse("990101000000", "云溪区").unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(renamed.id, c.id, "renaming keeps the county");
     assert_eq!(renamed.name, "云溪区");
 
     let e = store
-        .upsert_county(&CountyInput::parse("990102", "石门县").unwrap())
+        .upsert_county(
+            &qinglian_store::model::Actor::system("test"),
+            &CountyInput::parse("990102", "石门县").unwrap(),
+        )
         .await
         .unwrap_err();
     assert_conflict(&e, "county");
@@ -157,7 +180,14 @@ async fn townships_are_created_listed_and_renamed(store: &dyn Store) {
     );
     assert_eq!(store.get_township(&town.id).await.unwrap(), list[1]);
 
-    let renamed = store.rename_township(&rural.id, &name("梅岭镇")).await.unwrap();
+    let renamed = store
+        .rename_township(
+            &qinglian_store::model::Actor::system("test"),
+            &rural.id,
+            &name("梅岭镇"),
+        )
+        .await
+        .unwrap();
     assert_eq!(
         (renamed.id.as_str(), renamed.name.as_str(), renamed.kind.as_str()),
         (rural.id.as_str(), "梅岭镇", "town")
@@ -167,27 +197,45 @@ async fn townships_are_created_listed_and_renamed(store: &dyn Store) {
 
 async fn townships_are_refused_when_they_do_not_fit(store: &dyn Store) {
     let before_county = store
-        .create_township(&TownshipInput::parse("990101001", "云溪街道").unwrap())
+        .create_township(
+            &qinglian_store::model::Actor::system("test"),
+            &TownshipInput::parse("990101001", "云溪街道").unwrap(),
+        )
         .await
         .unwrap_err();
     assert_eq!(invalid(&before_county), [("county", "county.missing")]);
 
     county(store).await;
     let outside = store
-        .create_township(&TownshipInput::parse("990102001", "石门镇").unwrap())
+        .create_township(
+            &qinglian_store::model::Actor::system("test"),
+            &TownshipInput::parse("990102001", "石门镇").unwrap(),
+        )
         .await
         .unwrap_err();
     assert_eq!(invalid(&outside), [("division_code", "division_code.outside_county")]);
 
     let first = township(store, "990101001", "云溪街道").await;
     let dup = store
-        .create_township(&TownshipInput::parse("990101001", "另一个街道").unwrap())
+        .create_township(
+            &qinglian_store::model::Actor::system("test"),
+            &TownshipInput::parse("990101001", "另一个街道").unwrap(),
+        )
         .await
         .unwrap_err();
     assert_conflict(&dup, "division_code");
     assert_eq!(store.list_townships().await.unwrap(), [first]);
 
-    assert_not_found(&store.rename_township("no-such-id", &name("梅岭镇")).await.unwrap_err());
+    assert_not_found(
+        &store
+            .rename_township(
+                &qinglian_store::model::Actor::system("test"),
+                "no-such-id",
+                &name("梅岭镇"),
+            )
+            .await
+            .unwrap_err(),
+    );
     assert_not_found(&store.get_township("no-such-id").await.unwrap_err());
 }
 
@@ -198,7 +246,10 @@ async fn villages_belong_to_an_existing_township(store: &dyn Store) {
     let t = township(store, "990101001", "云溪街道").await;
 
     let orphan = store
-        .create_village(&VillageInput::parse("990101009201", "无主村").unwrap())
+        .create_village(
+            &qinglian_store::model::Actor::system("test"),
+            &VillageInput::parse("990101009201", "无主村").unwrap(),
+        )
         .await
         .unwrap_err();
     assert_eq!(invalid(&orphan), [("division_code", "village.no_township")]);
@@ -211,16 +262,31 @@ async fn villages_belong_to_an_existing_township(store: &dyn Store) {
     assert_eq!(store.get_village(&v.id).await.unwrap(), v);
 
     let dup = store
-        .create_village(&VillageInput::parse("990101001201", "桥头村").unwrap())
+        .create_village(
+            &qinglian_store::model::Actor::system("test"),
+            &VillageInput::parse("990101001201", "桥头村").unwrap(),
+        )
         .await
         .unwrap_err();
     assert_conflict(&dup, "division_code");
     let listed = store.list_villages(&VillageFilter::default(), all()).await.unwrap();
     assert_eq!((listed.items, listed.total), (vec![v.clone()], 1));
 
-    let renamed = store.rename_village(&v.id, &name("桥头村")).await.unwrap();
+    let renamed = store
+        .rename_village(&qinglian_store::model::Actor::system("test"), &v.id, &name("桥头村"))
+        .await
+        .unwrap();
     assert_eq!((renamed.name.as_str(), renamed.kind.as_str()), ("桥头村", "village"));
-    assert_not_found(&store.rename_village("no-such-id", &name("桥头村")).await.unwrap_err());
+    assert_not_found(
+        &store
+            .rename_village(
+                &qinglian_store::model::Actor::system("test"),
+                "no-such-id",
+                &name("桥头村"),
+            )
+            .await
+            .unwrap_err(),
+    );
     assert_not_found(&store.get_village("no-such-id").await.unwrap_err());
 }
 
@@ -309,29 +375,57 @@ async fn villages_are_filtered_and_paged(store: &dyn Store) {
 async fn units_and_stationed_groups(store: &dyn Store) {
     county(store).await;
     let zhujian = store
-        .create_department(&unit("zhujian", "县住房和城乡建设局"))
+        .create_department(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("zhujian", "县住房和城乡建设局"),
+        )
         .await
         .unwrap();
-    let ziran = store.create_department(&unit("ziran", "县自然资源局")).await.unwrap();
+    let ziran = store
+        .create_department(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("ziran", "县自然资源局"),
+        )
+        .await
+        .unwrap();
     let jiaotong = store
-        .create_department(&unit("jiaotong", "县交通运输局"))
+        .create_department(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("jiaotong", "县交通运输局"),
+        )
         .await
         .unwrap();
     assert_eq!(zhujian.stationed_group_id, None);
     assert_conflict(
-        &store.create_department(&unit("zhujian", "另一个局")).await.unwrap_err(),
+        &store
+            .create_department(
+                &qinglian_store::model::Actor::system("test"),
+                &unit("zhujian", "另一个局"),
+            )
+            .await
+            .unwrap_err(),
         "code",
     );
 
-    let office = store.create_office(&unit("shi1", "第一纪检监察室")).await.unwrap();
+    let office = store
+        .create_office(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("shi1", "第一纪检监察室"),
+        )
+        .await
+        .unwrap();
     assert_conflict(
-        &store.create_office(&unit("shi1", "另一个室")).await.unwrap_err(),
+        &store
+            .create_office(&qinglian_store::model::Actor::system("test"), &unit("shi1", "另一个室"))
+            .await
+            .unwrap_err(),
         "code",
     );
     assert_eq!(store.list_offices().await.unwrap(), [office]);
 
     let group = store
         .create_stationed_group(
+            &qinglian_store::model::Actor::system("test"),
             &unit("pz01", "派驻第一纪检监察组"),
             &[ziran.id.clone(), zhujian.id.clone()],
         )
@@ -376,7 +470,11 @@ async fn units_and_stationed_groups(store: &dyn Store) {
 
     assert_conflict(
         &store
-            .create_stationed_group(&unit("pz01", "重复的组"), &[])
+            .create_stationed_group(
+                &qinglian_store::model::Actor::system("test"),
+                &unit("pz01", "重复的组"),
+                &[],
+            )
             .await
             .unwrap_err(),
         "code",
@@ -387,13 +485,17 @@ async fn units_and_stationed_groups(store: &dyn Store) {
 async fn stationed_group_with_an_unknown_department_leaves_nothing(store: &dyn Store) {
     county(store).await;
     let jiaotong = store
-        .create_department(&unit("jiaotong", "县交通运输局"))
+        .create_department(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("jiaotong", "县交通运输局"),
+        )
         .await
         .unwrap();
     let before = store.list_stationed_groups().await.unwrap();
 
     let e = store
         .create_stationed_group(
+            &qinglian_store::model::Actor::system("test"),
             &unit("pz02", "派驻第二纪检监察组"),
             &[jiaotong.id.clone(), "no-such-id".to_owned()],
         )
@@ -413,7 +515,11 @@ async fn stationed_group_with_an_unknown_department_leaves_nothing(store: &dyn S
 
     // The code is still free: nothing of the failed attempt survived.
     let g = store
-        .create_stationed_group(&unit("pz02", "派驻第二纪检监察组"), std::slice::from_ref(&jiaotong.id))
+        .create_stationed_group(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("pz02", "派驻第二纪检监察组"),
+            std::slice::from_ref(&jiaotong.id),
+        )
         .await
         .unwrap();
     assert_eq!(g.departments.len(), 1);
@@ -426,11 +532,21 @@ async fn zones_group_townships_under_a_commission_leader(store: &dyn Store) {
     let t1 = township(store, "990101001", "云溪街道").await;
     let t2 = township(store, "990101002", "石门镇").await;
     let t3 = township(store, "990101003", "梅岭乡").await;
-    let office = store.create_office(&unit("shi1", "第一纪检监察室")).await.unwrap();
+    let office = store
+        .create_office(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("shi1", "第一纪检监察室"),
+        )
+        .await
+        .unwrap();
     let leader = staff(store, "陈立", "commission_leader", None, None).await;
     let secretary = staff(store, "林晓", "township_secretary", Some(&t1.id), None).await;
     let group = store
-        .create_stationed_group(&unit("pz01", "派驻第一纪检监察组"), &[])
+        .create_stationed_group(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("pz01", "派驻第一纪检监察组"),
+            &[],
+        )
         .await
         .unwrap();
     let zone_input = |name: &str, kind: &str, leader: &str, members: &[&String]| {
@@ -445,7 +561,10 @@ async fn zones_group_townships_under_a_commission_leader(store: &dyn Store) {
     };
 
     let zone = store
-        .create_zone(&zone_input("第一协作区", "townships", &leader.id, &[&t2.id, &t1.id]))
+        .create_zone(
+            &qinglian_store::model::Actor::system("test"),
+            &zone_input("第一协作区", "townships", &leader.id, &[&t2.id, &t1.id]),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -467,17 +586,26 @@ async fn zones_group_townships_under_a_commission_leader(store: &dyn Store) {
     assert_eq!(zone_names().await, [first.clone(), first.clone(), None]);
 
     let e = store
-        .create_zone(&zone_input("第二协作区", "townships", &secretary.id, &[&t3.id]))
+        .create_zone(
+            &qinglian_store::model::Actor::system("test"),
+            &zone_input("第二协作区", "townships", &secretary.id, &[&t3.id]),
+        )
         .await
         .unwrap_err();
     assert_eq!(invalid(&e), [("leader_staff_id", "zone.leader_not_commission_leader")]);
     let e = store
-        .create_zone(&zone_input("第二协作区", "townships", &leader.id, &[&group.id]))
+        .create_zone(
+            &qinglian_store::model::Actor::system("test"),
+            &zone_input("第二协作区", "townships", &leader.id, &[&group.id]),
+        )
         .await
         .unwrap_err();
     assert_eq!(invalid(&e), [("member_ids", "zone.member_wrong_kind")]);
     let e = store
-        .create_zone(&zone_input("第二协作区", "townships", &leader.id, &[&t3.id, &t2.id]))
+        .create_zone(
+            &qinglian_store::model::Actor::system("test"),
+            &zone_input("第二协作区", "townships", &leader.id, &[&t3.id, &t2.id]),
+        )
         .await
         .unwrap_err();
     assert_conflict(&e, "member_ids");
@@ -494,6 +622,7 @@ async fn zones_group_townships_under_a_commission_leader(store: &dyn Store) {
 
     let updated = store
         .update_zone(
+            &qinglian_store::model::Actor::system("test"),
             &zone.zone.id,
             &zone_input("第一协作区", "townships", &leader.id, &[&t2.id, &t3.id]),
         )
@@ -507,11 +636,17 @@ async fn zones_group_townships_under_a_commission_leader(store: &dyn Store) {
     assert_eq!(zone_names().await, [None, first.clone(), first]);
 
     let second = store
-        .create_zone(&zone_input("第二协作区", "townships", &leader.id, &[&t1.id]))
+        .create_zone(
+            &qinglian_store::model::Actor::system("test"),
+            &zone_input("第二协作区", "townships", &leader.id, &[&t1.id]),
+        )
         .await
         .unwrap();
     let groups = store
-        .create_zone(&zone_input("派驻协作区", "stationed_groups", &leader.id, &[&group.id]))
+        .create_zone(
+            &qinglian_store::model::Actor::system("test"),
+            &zone_input("派驻协作区", "stationed_groups", &leader.id, &[&group.id]),
+        )
         .await
         .unwrap();
     assert_eq!(ids(&groups.members, |m| &m.code), ["pz01".to_owned()]);
@@ -519,6 +654,7 @@ async fn zones_group_townships_under_a_commission_leader(store: &dyn Store) {
     // Taking a township from another zone is refused, and the zone keeps its old members.
     let e = store
         .update_zone(
+            &qinglian_store::model::Actor::system("test"),
             &second.zone.id,
             &zone_input("第二协作区", "townships", &leader.id, &[&t1.id, &t2.id]),
         )
@@ -535,6 +671,7 @@ async fn zones_group_townships_under_a_commission_leader(store: &dyn Store) {
 
     let e = store
         .update_zone(
+            &qinglian_store::model::Actor::system("test"),
             "no-such-id",
             &zone_input("第三协作区", "townships", &leader.id, &[&t1.id]),
         )
@@ -551,7 +688,10 @@ async fn staff_are_posted_and_paged(store: &dyn Store) {
     let t1 = township(store, "990101001", "云溪街道").await;
     let t2 = township(store, "990101002", "石门镇").await;
     let dept = store
-        .create_department(&unit("zhujian", "县住房和城乡建设局"))
+        .create_department(
+            &qinglian_store::model::Actor::system("test"),
+            &unit("zhujian", "县住房和城乡建设局"),
+        )
         .await
         .unwrap();
 
@@ -569,23 +709,41 @@ async fn staff_are_posted_and_paged(store: &dyn Store) {
 
     let unknown_unit = StaffInput::parse("王五", "department_officer", Some("no-such-id"), None).unwrap();
     assert_eq!(
-        invalid(&store.create_staff(&unknown_unit).await.unwrap_err()),
+        invalid(
+            &store
+                .create_staff(&qinglian_store::model::Actor::system("test"), &unknown_unit)
+                .await
+                .unwrap_err()
+        ),
         [("posting_unit_id", "field.unknown_id")]
     );
     // A township is not a department, even though the id exists.
     let wrong_kind = StaffInput::parse("王五", "department_officer", Some(&t1.id), None).unwrap();
     assert_eq!(
-        invalid(&store.create_staff(&wrong_kind).await.unwrap_err()),
+        invalid(
+            &store
+                .create_staff(&qinglian_store::model::Actor::system("test"), &wrong_kind)
+                .await
+                .unwrap_err()
+        ),
         [("posting_unit_id", "field.unknown_id")]
     );
     let unknown_home = StaffInput::parse("王五", "case_manager", None, Some("no-such-id")).unwrap();
     assert_eq!(
-        invalid(&store.create_staff(&unknown_home).await.unwrap_err()),
+        invalid(
+            &store
+                .create_staff(&qinglian_store::model::Actor::system("test"), &unknown_home)
+                .await
+                .unwrap_err()
+        ),
         [("home_township_id", "field.unknown_id")]
     );
 
     let moved = StaffInput::parse("林晓", "department_officer", Some(&dept.id), None).unwrap();
-    let u = store.update_staff(&s.id, &moved).await.unwrap();
+    let u = store
+        .update_staff(&qinglian_store::model::Actor::system("test"), &s.id, &moved)
+        .await
+        .unwrap();
     assert_eq!(
         (
             u.id.as_str(),
@@ -596,7 +754,12 @@ async fn staff_are_posted_and_paged(store: &dyn Store) {
         (s.id.as_str(), "department", Some("县住房和城乡建设局"), None)
     );
     assert_eq!(store.get_staff(&s.id).await.unwrap(), u);
-    assert_not_found(&store.update_staff("no-such-id", &moved).await.unwrap_err());
+    assert_not_found(
+        &store
+            .update_staff(&qinglian_store::model::Actor::system("test"), "no-such-id", &moved)
+            .await
+            .unwrap_err(),
+    );
     assert_not_found(&store.get_staff("no-such-id").await.unwrap_err());
 
     for n in ["陈立", "周敏", "吴刚", "郑洁"] {
@@ -621,15 +784,24 @@ async fn articles_are_published_viewed_and_withdrawn(store: &dyn Store) {
     let article =
         |column: &str, title: &str| ArticleInput::parse(column, title, "县纪委监委", "办公室", "<p>正文</p>").unwrap();
     let a = store
-        .create_article(&article("notice", "关于开展清廉村居建设的通知"))
+        .create_article(
+            &qinglian_store::model::Actor::system("test"),
+            &article("notice", "关于开展清廉村居建设的通知"),
+        )
         .await
         .unwrap();
     let b = store
-        .create_article(&article("news", "石门镇召开现场办公会"))
+        .create_article(
+            &qinglian_store::model::Actor::system("test"),
+            &article("news", "石门镇召开现场办公会"),
+        )
         .await
         .unwrap();
     let c = store
-        .create_article(&article("notice", "第八轮巡察公告"))
+        .create_article(
+            &qinglian_store::model::Actor::system("test"),
+            &article("notice", "第八轮巡察公告"),
+        )
         .await
         .unwrap();
     assert_eq!((a.status.as_str(), a.published_at, a.view_count), ("draft", None, 0));
@@ -641,10 +813,29 @@ async fn articles_are_published_viewed_and_withdrawn(store: &dyn Store) {
     assert_eq!(published(None).await, (vec![], 0), "drafts are not public");
     assert_not_found(&store.view_published(&a.id).await.unwrap_err());
 
-    let pa = store.set_published(&a.id, true, t0()).await.unwrap();
+    let pa = store
+        .set_published(&qinglian_store::model::Actor::system("test"), &a.id, true, t0())
+        .await
+        .unwrap();
     assert_eq!((pa.status.as_str(), pa.published_at), ("published", Some(t0())));
-    store.set_published(&c.id, true, t0() + mins(60)).await.unwrap();
-    store.set_published(&b.id, true, t0() + mins(30)).await.unwrap();
+    store
+        .set_published(
+            &qinglian_store::model::Actor::system("test"),
+            &c.id,
+            true,
+            t0() + mins(60),
+        )
+        .await
+        .unwrap();
+    store
+        .set_published(
+            &qinglian_store::model::Actor::system("test"),
+            &b.id,
+            true,
+            t0() + mins(30),
+        )
+        .await
+        .unwrap();
 
     assert_eq!(
         published(None).await,
@@ -665,11 +856,24 @@ async fn articles_are_published_viewed_and_withdrawn(store: &dyn Store) {
     assert_eq!(store.get_article(&a.id).await.unwrap().view_count, 2);
     assert_eq!(store.get_article(&b.id).await.unwrap().view_count, 0);
 
-    let withdrawn = store.set_published(&c.id, false, t0() + mins(90)).await.unwrap();
+    let withdrawn = store
+        .set_published(
+            &qinglian_store::model::Actor::system("test"),
+            &c.id,
+            false,
+            t0() + mins(90),
+        )
+        .await
+        .unwrap();
     assert_eq!((withdrawn.status.as_str(), withdrawn.published_at), ("draft", None));
     assert_eq!(published(Some(Column::Notice)).await, (vec![a.id.clone()], 1));
     assert_not_found(&store.view_published(&c.id).await.unwrap_err());
-    assert_not_found(&store.set_published("no-such-id", true, t0()).await.unwrap_err());
+    assert_not_found(
+        &store
+            .set_published(&qinglian_store::model::Actor::system("test"), "no-such-id", true, t0())
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(
         store.list_articles(all()).await.unwrap().total,
         3,
@@ -681,38 +885,100 @@ async fn articles_are_published_viewed_and_withdrawn(store: &dyn Store) {
 
 async fn one_owner_holds_a_job_at_a_time(store: &dyn Store) {
     let t = t0();
-    assert!(store.claim_job("digest", "A", t, t + mins(5)).await.unwrap());
     assert!(
-        !store.claim_job("digest", "B", t + mins(1), t + mins(6)).await.unwrap(),
+        store
+            .claim_job("digest", "A", t, t + mins(5), far_future())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_job("digest", "B", t + mins(1), t + mins(6), far_future())
+            .await
+            .unwrap(),
         "A's lease holds"
     );
     assert!(
-        store.claim_job("backup", "B", t + mins(1), t + mins(6)).await.unwrap(),
+        store
+            .claim_job("backup", "B", t + mins(1), t + mins(6), far_future())
+            .await
+            .unwrap(),
         "jobs are independent"
     );
     assert!(
-        store.claim_job("digest", "A", t + mins(1), t + mins(6)).await.unwrap(),
+        store
+            .claim_job("digest", "A", t + mins(1), t + mins(6), far_future())
+            .await
+            .unwrap(),
         "the holder may extend"
     );
 
     store.finish_job("digest", "B", t + mins(2)).await.unwrap();
     assert!(
-        !store.claim_job("digest", "B", t + mins(2), t + mins(7)).await.unwrap(),
+        !store
+            .claim_job("digest", "B", t + mins(2), t + mins(7), far_future())
+            .await
+            .unwrap(),
         "only the holder releases"
     );
 
     store.finish_job("digest", "A", t + mins(2)).await.unwrap();
     assert!(
-        store.claim_job("digest", "B", t + mins(2), t + mins(7)).await.unwrap(),
+        store
+            .claim_job("digest", "B", t + mins(2), t + mins(7), far_future())
+            .await
+            .unwrap(),
         "released"
     );
-    assert!(!store.claim_job("digest", "A", t + mins(3), t + mins(8)).await.unwrap());
+    assert!(
+        !store
+            .claim_job("digest", "A", t + mins(3), t + mins(8), far_future())
+            .await
+            .unwrap()
+    );
     // B never finishes; once its lease has passed, anyone may take over.
     assert!(
-        store.claim_job("digest", "A", t + mins(8), t + mins(13)).await.unwrap(),
+        store
+            .claim_job("digest", "A", t + mins(8), t + mins(13), far_future())
+            .await
+            .unwrap(),
         "expired lease"
     );
-    assert!(!store.claim_job("digest", "B", t + mins(9), t + mins(14)).await.unwrap());
+    assert!(
+        !store
+            .claim_job("digest", "B", t + mins(9), t + mins(14), far_future())
+            .await
+            .unwrap()
+    );
+
+    // A daily job that ran a minute ago is not run again until a day has passed.
+    assert!(
+        store
+            .claim_job("daily", "A", t, t + mins(5), t - mins(1440))
+            .await
+            .unwrap()
+    );
+    store.finish_job("daily", "A", t + mins(1)).await.unwrap();
+    assert!(
+        !store
+            .claim_job("daily", "B", t + mins(2), t + mins(7), t + mins(2) - mins(1440))
+            .await
+            .unwrap(),
+        "ran within the day"
+    );
+    assert!(
+        store
+            .claim_job(
+                "daily",
+                "B",
+                t + mins(1442),
+                t + mins(1447),
+                t + mins(1442) - mins(1440)
+            )
+            .await
+            .unwrap(),
+        "due again after a day"
+    );
 }
 
 // ---- accounts and sessions -----------------------------------------------------------------
@@ -722,21 +988,47 @@ async fn accounts_and_sessions(store: &dyn Store) {
     let leader = staff(store, "陈立", "commission_leader", None, None).await;
     let manager = staff(store, "周敏", "case_manager", None, None).await;
     let account = store
-        .create_account(&leader.id, "chenli", "$argon2id$fake")
+        .create_account(
+            &qinglian_store::model::Actor::system("test"),
+            &leader.id,
+            "chenli",
+            "$argon2id$fake",
+        )
         .await
         .unwrap();
 
     assert_conflict(
         &store
-            .create_account(&manager.id, "chenli", "$argon2id$fake")
+            .create_account(
+                &qinglian_store::model::Actor::system("test"),
+                &manager.id,
+                "chenli",
+                "$argon2id$fake",
+            )
             .await
             .unwrap_err(),
         "username",
     );
     // One account per member of staff, and the conflict names the right field.
-    assert_conflict(&store.create_account(&leader.id, "chenli2", "$argon2id$fake").await.unwrap_err(), "staff_id");
+    assert_conflict(
+        &store
+            .create_account(
+                &qinglian_store::model::Actor::system("test"),
+                &leader.id,
+                "chenli2",
+                "$argon2id$fake",
+            )
+            .await
+            .unwrap_err(),
+        "staff_id",
+    );
     let e = store
-        .create_account("no-such-id", "ghost", "$argon2id$fake")
+        .create_account(
+            &qinglian_store::model::Actor::system("test"),
+            "no-such-id",
+            "ghost",
+            "$argon2id$fake",
+        )
         .await
         .unwrap_err();
     assert_eq!(invalid(&e), [("staff_id", "field.unknown_id")]);
@@ -901,16 +1193,37 @@ async fn divisions_import_and_reimport(store: &dyn Store) {
         seen.fetch_add(n, Ordering::Relaxed);
     };
     assert_eq!(
-        store.import_divisions(&registry("下湾村"), &progress).await.unwrap(),
+        store
+            .import_divisions(
+                &qinglian_store::model::Actor::system("test"),
+                &registry("下湾村"),
+                &progress
+            )
+            .await
+            .unwrap(),
         counts(8, 0, 0)
     );
     assert_eq!(seen.load(Ordering::Relaxed), 8, "progress covers every row");
     assert_eq!(
-        store.import_divisions(&registry("下湾村"), &progress).await.unwrap(),
+        store
+            .import_divisions(
+                &qinglian_store::model::Actor::system("test"),
+                &registry("下湾村"),
+                &progress
+            )
+            .await
+            .unwrap(),
         counts(0, 0, 8)
     );
     assert_eq!(
-        store.import_divisions(&registry("下湾新村"), &progress).await.unwrap(),
+        store
+            .import_divisions(
+                &qinglian_store::model::Actor::system("test"),
+                &registry("下湾新村"),
+                &progress
+            )
+            .await
+            .unwrap(),
         counts(0, 1, 7)
     );
 
@@ -947,7 +1260,12 @@ async fn divisions_import_and_reimport(store: &dyn Store) {
         code: DivisionCode::parse("code", "990101002202").unwrap(),
         name: String::new(),
     });
-    assert!(store.import_divisions(&bad, &progress).await.is_err());
+    assert!(
+        store
+            .import_divisions(&qinglian_store::model::Actor::system("test"), &bad, &progress)
+            .await
+            .is_err()
+    );
     assert_eq!(
         store.get_division("990101001202").await.unwrap().name,
         "下湾新村",
@@ -957,11 +1275,24 @@ async fn divisions_import_and_reimport(store: &dyn Store) {
 }
 
 async fn load_county_builds_the_org_once(store: &dyn Store) {
-    store.import_divisions(&registry("下湾村"), &|_| {}).await.unwrap();
-    let e = store.load_county("990102").await.unwrap_err();
+    store
+        .import_divisions(
+            &qinglian_store::model::Actor::system("test"),
+            &registry("下湾村"),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    let e = store
+        .load_county(&qinglian_store::model::Actor::system("test"), "990102")
+        .await
+        .unwrap_err();
     assert_eq!(invalid(&e), [("county", "division.not_in_registry")]);
 
-    let load = store.load_county("990101").await.unwrap();
+    let load = store
+        .load_county(&qinglian_store::model::Actor::system("test"), "990101")
+        .await
+        .unwrap();
     assert_eq!(
         (load.townships, load.villages, load.townships_new, load.villages_new),
         (2, 3, 2, 3)
@@ -992,7 +1323,10 @@ async fn load_county_builds_the_org_once(store: &dyn Store) {
         ]
     );
 
-    let again = store.load_county("990101000000").await.unwrap();
+    let again = store
+        .load_county(&qinglian_store::model::Actor::system("test"), "990101000000")
+        .await
+        .unwrap();
     assert_eq!(
         (again.townships, again.villages, again.townships_new, again.villages_new),
         (2, 3, 0, 0)
@@ -1008,8 +1342,18 @@ async fn load_county_builds_the_org_once(store: &dyn Store) {
     );
 
     // A rename in the registry reaches the org model without changing the village's id.
-    store.import_divisions(&registry("下湾社区"), &|_| {}).await.unwrap();
-    store.load_county("990101").await.unwrap();
+    store
+        .import_divisions(
+            &qinglian_store::model::Actor::system("test"),
+            &registry("下湾社区"),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    store
+        .load_county(&qinglian_store::model::Actor::system("test"), "990101")
+        .await
+        .unwrap();
     let renamed = store.get_village(&villages[1].id).await.unwrap();
     assert_eq!(
         (renamed.name.as_str(), renamed.kind.as_str()),
@@ -1021,8 +1365,17 @@ async fn load_county_builds_the_org_once(store: &dyn Store) {
         code: DivisionCode::parse("code", "990102").unwrap(),
         name: "石门县".to_owned(),
     };
-    store.import_divisions(&[other], &|_| {}).await.unwrap();
-    assert_conflict(&store.load_county("990102").await.unwrap_err(), "county");
+    store
+        .import_divisions(&qinglian_store::model::Actor::system("test"), &[other], &|_| {})
+        .await
+        .unwrap();
+    assert_conflict(
+        &store
+            .load_county(&qinglian_store::model::Actor::system("test"), "990102")
+            .await
+            .unwrap_err(),
+        "county",
+    );
     assert_eq!(store.county().await.unwrap(), Some(c));
 }
 

@@ -12,8 +12,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use qinglian_domain::access::{Action, may};
+use qinglian_domain::audit::{AuditAction, AuditResult};
 use qinglian_domain::role::Role;
-use qinglian_store::model::SessionUser;
+use qinglian_store::model::{Actor, SessionUser};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, AppError, PageError};
@@ -30,6 +31,8 @@ pub struct CurrentUser {
     pub session: SessionUser,
     pub role: Role,
     pub token_hash: String,
+    /// Who the audit trail names for what this request does.
+    pub actor: Actor,
 }
 
 impl CurrentUser {
@@ -53,6 +56,7 @@ impl CurrentUser {
             may_edit_org: self.may(Action::EditOrg),
             may_edit_articles: self.may(Action::EditArticles),
             may_manage_security: self.may(Action::ManageSecurity),
+            may_read_audit: self.may(Action::ReadAudit),
         }
     }
 }
@@ -66,6 +70,7 @@ pub struct UserView {
     pub may_edit_org: bool,
     pub may_edit_articles: bool,
     pub may_manage_security: bool,
+    pub may_read_audit: bool,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -112,8 +117,9 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     let (mut parts, body) = req.into_parts();
     let lang = Lang::from_request_parts(&mut parts, &state).await.unwrap_or_default();
     let path = parts.uri.path().to_owned();
+    let client = client_addr(&parts, &state);
     let user = match cookie_value(&parts.headers, SESSION_COOKIE) {
-        Some(token) => match load_user(&state, token).await {
+        Some(token) => match load_user(&state, token, client).await {
             Ok(u) => u,
             Err(e) => return refuse(&path, e, lang),
         },
@@ -128,13 +134,35 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             Err(e) => return refuse(&path, e, lang),
         }
     }
+    let actor = user.as_ref().map(|u| u.actor.clone());
     if let Some(u) = user {
         parts.extensions.insert(u);
     }
-    next.run(Request::from_parts(parts, body)).await
+    let method = parts.method.clone();
+    let response = next.run(Request::from_parts(parts, body)).await;
+    // Every refusal of a signed-in user is on the record, in one place.
+    if response.status() == axum::http::StatusCode::FORBIDDEN
+        && let Some(actor) = actor
+    {
+        let detail = format!("{method} {path}");
+        let recorded = state
+            .store
+            .record_audit(
+                &actor,
+                AuditAction::AccessDenied,
+                None,
+                AuditResult::Denied,
+                Some(&detail),
+            )
+            .await;
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "could not record a refusal in the audit trail");
+        }
+    }
+    response
 }
 
-async fn load_user(state: &AppState, token: &str) -> Result<Option<CurrentUser>, AppError> {
+async fn load_user(state: &AppState, token: &str, client: String) -> Result<Option<CurrentUser>, AppError> {
     let now = Utc::now();
     let token_hash = hash_token(token);
     let Some(session) = state
@@ -153,10 +181,12 @@ async fn load_user(state: &AppState, token: &str) -> Result<Option<CurrentUser>,
         state.store.touch_session(&token_hash, now).await?;
     }
     let role = Role::parse("role", &session.role)?;
+    let actor = session_actor(&session, &client);
     Ok(Some(CurrentUser {
         session,
         role,
         token_hash,
+        actor,
     }))
 }
 
@@ -257,19 +287,47 @@ impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = state.settings.client_ip_header.trim();
-        if !header.is_empty()
-            && let Some(v) = parts.headers.get(header).and_then(|v| v.to_str().ok())
-            && let Some(last) = v.rsplit(',').next().map(str::trim).filter(|s| !s.is_empty())
-        {
-            return Ok(ClientAddr(last.to_owned()));
-        }
-        let addr = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
-        Ok(ClientAddr(addr))
+        Ok(ClientAddr(client_addr(parts, state)))
+    }
+}
+
+/// The connection's address, or the last hop of the trusted proxy header when one is set.
+fn client_addr(parts: &Parts, state: &AppState) -> String {
+    let header = state.settings.client_ip_header.trim();
+    if !header.is_empty()
+        && let Some(v) = parts.headers.get(header).and_then(|v| v.to_str().ok())
+        && let Some(last) = v.rsplit(',').next().map(str::trim).filter(|s| !s.is_empty())
+    {
+        return last.to_owned();
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The actor behind a session (also a pending one, during the second factor).
+pub fn session_actor(session: &SessionUser, client: &str) -> Actor {
+    Actor {
+        account_id: Some(session.account_id.clone()),
+        staff_id: Some(session.staff_id.clone()),
+        name: session.staff_name.clone(),
+        role: session.role.clone(),
+        operation_id: crate::observe::operation_id(),
+        client_addr: Some(client.to_owned()),
+    }
+}
+
+/// An actor for requests without a signed-in user (sign-in itself, the second factor).
+pub fn anonymous_actor(name: &str, client: &str) -> Actor {
+    Actor {
+        account_id: None,
+        staff_id: None,
+        name: name.to_owned(),
+        role: "anonymous".to_owned(),
+        operation_id: crate::observe::operation_id(),
+        client_addr: Some(client.to_owned()),
     }
 }
 

@@ -111,7 +111,7 @@ impl AppError {
 
     /// Logs the failure once with a fresh operation id and returns the id.
     fn log(&self, status: StatusCode) -> String {
-        let op = uuid::Uuid::now_v7().simple().to_string();
+        let op = crate::observe::operation_id();
         if status.is_server_error() {
             tracing::error!(operation_id = %op, status = status.as_u16(), error = ?anyhow_chain(self), "request failed");
         } else {

@@ -1,20 +1,31 @@
 //! Scheduled work, claimed through the database so that exactly one instance runs each job.
 
 use chrono::Utc;
+use qinglian_store::model::Actor;
 use tokio::sync::watch;
 
 use crate::state::AppState;
 
-/// A job: its name (the claim key) and how long a claim lasts if the holder dies.
+/// A job: its name (the claim key), how often it runs, and how long a claim lasts if the
+/// holder dies.
 struct Job {
     name: &'static str,
+    every: chrono::Duration,
     lease: chrono::Duration,
 }
 
-const JOBS: &[Job] = &[Job {
-    name: "session_cleanup",
-    lease: chrono::Duration::minutes(5),
-}];
+const JOBS: &[Job] = &[
+    Job {
+        name: "session_cleanup",
+        every: chrono::Duration::minutes(5),
+        lease: chrono::Duration::minutes(5),
+    },
+    Job {
+        name: "audit_retention",
+        every: chrono::Duration::hours(24),
+        lease: chrono::Duration::minutes(30),
+    },
+];
 
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let every = std::time::Duration::from_secs(state.settings.jobs_interval_seconds.max(1));
@@ -35,19 +46,37 @@ async fn run_one(state: &AppState, job: &Job) -> Result<(), qinglian_store::Stor
     let now = Utc::now();
     if !state
         .store
-        .claim_job(job.name, &state.instance_id, now, now + job.lease)
+        .claim_job(job.name, &state.instance_id, now, now + job.lease, now - job.every)
         .await?
     {
         return Ok(());
     }
-    if job.name == "session_cleanup" {
-        let removed = state
-            .store
-            .delete_expired_sessions(now, now - state.idle_timeout())
-            .await?;
-        if removed > 0 {
-            tracing::info!(removed, "expired sessions removed");
+    match job.name {
+        "session_cleanup" => {
+            let removed = state
+                .store
+                .delete_expired_sessions(now, now - state.idle_timeout())
+                .await?;
+            if removed > 0 {
+                tracing::info!(removed, "expired sessions removed");
+            }
         }
+        "audit_retention" => {
+            // Settings refuse a period under the legal minimum; this is the only deletion path.
+            let days = i64::from(
+                state
+                    .settings
+                    .audit_retention_days
+                    .max(qinglian_domain::audit::MIN_RETENTION_DAYS),
+            );
+            let cutoff = now - chrono::Duration::days(days);
+            let removed = state
+                .store
+                .apply_audit_retention(&Actor::system("audit_retention"), cutoff)
+                .await?;
+            tracing::info!(removed, "audit retention applied");
+        }
+        _ => {}
     }
     state.store.finish_job(job.name, &state.instance_id, Utc::now()).await
 }

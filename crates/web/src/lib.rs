@@ -106,6 +106,7 @@ fn routes(state: AppState) -> axum::Router {
                 })
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+        .layer(axum::middleware::from_fn(observe::with_operation_id))
         .with_state(state)
 }
 

@@ -95,3 +95,29 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     }
     response
 }
+
+tokio::task_local! {
+    static OPERATION_ID: String;
+}
+
+/// The id of the request being served: shown to the user on errors, written to the log and to
+/// every audit row of the request.
+pub fn operation_id() -> String {
+    OPERATION_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| uuid::Uuid::now_v7().simple().to_string())
+}
+
+/// Gives each request its operation id, echoed in the `x-operation-id` response header.
+pub async fn with_operation_id(req: Request, next: Next) -> Response {
+    let op = uuid::Uuid::now_v7().simple().to_string();
+    let span = tracing::info_span!("op", operation_id = %op);
+    let mut response = {
+        use tracing::Instrument;
+        OPERATION_ID.scope(op.clone(), next.run(req)).instrument(span).await
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&op) {
+        response.headers_mut().insert("x-operation-id", v);
+    }
+    response
+}

@@ -28,6 +28,8 @@ pub struct Settings {
     /// Header a trusted reverse proxy sets to the client's address (e.g. `x-forwarded-for`);
     /// empty to use the connection's address. Only set it behind a proxy that overwrites it.
     pub client_ip_header: String,
+    /// Days the audit trail is kept; the law asks for at least 184 (six months).
+    pub audit_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -43,6 +45,7 @@ impl Default for Settings {
             jobs_interval_seconds: 60,
             max_body_bytes: 1024 * 1024,
             client_ip_header: String::new(),
+            audit_retention_days: 365,
         }
     }
 }
@@ -56,8 +59,22 @@ impl Settings {
         figment::Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("QINGLIAN_").ignore(&["test_postgres_url"]))
-            .extract()
+            .extract::<Settings>()
             .map_err(Box::new)
+            .and_then(|s| s.validated())
+    }
+
+    /// Refuses settings that would break a rule, so a mistake stops the start instead of
+    /// weakening the system.
+    pub fn validated(self) -> Result<Self, Box<figment::Error>> {
+        let min = qinglian_domain::audit::MIN_RETENTION_DAYS;
+        if self.audit_retention_days < min {
+            return Err(Box::new(figment::Error::from(format!(
+                "audit_retention_days is {}, but the audit trail must be kept at least {min} days",
+                self.audit_retention_days
+            ))));
+        }
+        Ok(self)
     }
 
     pub fn database_url(&self) -> qinglian_store::DatabaseUrl {

@@ -406,12 +406,25 @@ async fn portal_articles_are_public_sanitised_and_counted() {
         "<p>守纪律<script>alert(1)</script></p>",
     )
     .unwrap();
-    let published = app.store.create_article(&a).await.unwrap();
-    app.store
-        .set_published(&published.id, true, chrono::Utc::now())
+    let published = app
+        .store
+        .create_article(&qinglian_store::model::Actor::system("test"), &a)
         .await
         .unwrap();
-    let draft = app.store.create_article(&a).await.unwrap();
+    app.store
+        .set_published(
+            &qinglian_store::model::Actor::system("test"),
+            &published.id,
+            true,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let draft = app
+        .store
+        .create_article(&qinglian_store::model::Actor::system("test"), &a)
+        .await
+        .unwrap();
 
     let c = common::client();
     let list: Value = c

@@ -86,8 +86,10 @@ pub async fn create_demo(
         });
     }
     let plan = Plan::new(seed)?;
-    let county = store.upsert_county(&plan.county).await.map_err(at("county"))?;
-    let mut w = Writer::new(store, progress, plan.writes());
+    // One actor, one operation id: the whole demo reads as one operation in the audit trail.
+    let actor = qinglian_store::model::Actor::system("demo");
+    let county = store.upsert_county(&actor, &plan.county).await.map_err(at("county"))?;
+    let mut w = Writer::new(store, actor, progress, plan.writes());
     w.units(&plan).await?;
     let (villages, communities) = w.places(&plan).await?;
     let staff = w.staff(&plan).await?;

@@ -4,12 +4,15 @@
 use chrono::{Duration, Utc};
 use qinglian_domain::org::{StaffInput, ZoneInput, ZoneKind};
 use qinglian_store::Store;
+use qinglian_store::model::Actor;
 
 use super::plan::{Plan, Posting};
 use super::{DemoError, DemoProgress, DemoStaff, at};
 
 pub(super) struct Writer<'a> {
     store: &'a dyn Store,
+    /// The demo writes as the system; every row is on the audit trail under this name.
+    actor: Actor,
     progress: &'a (dyn Fn(DemoProgress) + Send + Sync),
     done: u64,
     total: u64,
@@ -20,9 +23,15 @@ pub(super) struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    pub(super) fn new(store: &'a dyn Store, progress: &'a (dyn Fn(DemoProgress) + Send + Sync), total: u64) -> Self {
+    pub(super) fn new(
+        store: &'a dyn Store,
+        actor: Actor,
+        progress: &'a (dyn Fn(DemoProgress) + Send + Sync),
+        total: u64,
+    ) -> Self {
         Self {
             store,
+            actor,
             progress,
             done: 0,
             total,
@@ -45,18 +54,23 @@ impl<'a> Writer<'a> {
     /// Offices, departments, then the stationed groups that take the departments over.
     pub(super) async fn units(&mut self, plan: &Plan) -> Result<(), DemoError> {
         for o in &plan.offices {
-            let id = self.store.create_office(o).await.map_err(at("offices"))?.id;
+            let id = self
+                .store
+                .create_office(&self.actor, o)
+                .await
+                .map_err(at("offices"))?
+                .id;
             self.offices.push(id);
             self.step("offices");
         }
         for d in &plan.departments {
-            let row = self.store.create_department(d).await;
+            let row = self.store.create_department(&self.actor, d).await;
             self.departments.push(row.map_err(at("departments"))?.id);
             self.step("departments");
         }
         for (g, members) in &plan.groups {
             let ids: Vec<String> = members.iter().map(|&i| self.departments[i].clone()).collect();
-            let row = self.store.create_stationed_group(g, &ids).await;
+            let row = self.store.create_stationed_group(&self.actor, g, &ids).await;
             self.groups.push(row.map_err(at("stationed groups"))?.id);
             self.step("stationed groups");
         }
@@ -66,13 +80,17 @@ impl<'a> Writer<'a> {
     /// Townships, then their villages; returns how many villages and communities were made.
     pub(super) async fn places(&mut self, plan: &Plan) -> Result<(usize, usize), DemoError> {
         for t in &plan.townships {
-            let row = self.store.create_township(&t.input).await;
+            let row = self.store.create_township(&self.actor, &t.input).await;
             self.townships.push(row.map_err(at("townships"))?.id);
             self.step("townships");
         }
         let (mut villages, mut communities) = (0, 0);
         for v in plan.townships.iter().flat_map(|t| &t.villages) {
-            let row = self.store.create_village(v).await.map_err(at("villages"))?;
+            let row = self
+                .store
+                .create_village(&self.actor, v)
+                .await
+                .map_err(at("villages"))?;
             villages += 1;
             communities += usize::from(row.kind == "community");
             self.step("villages");
@@ -91,7 +109,11 @@ impl<'a> Writer<'a> {
             };
             let home = s.home.map(|i| self.townships[i].as_str());
             let input = StaffInput::parse(s.name.as_str(), s.role.as_str(), unit, home)?;
-            let row = self.store.create_staff(&input).await.map_err(at("staff"))?;
+            let row = self
+                .store
+                .create_staff(&self.actor, &input)
+                .await
+                .map_err(at("staff"))?;
             out.push(DemoStaff {
                 id: row.id,
                 name: row.name,
@@ -117,7 +139,7 @@ impl<'a> Writer<'a> {
                 &self.offices[z.office],
                 members,
             )?;
-            self.store.create_zone(&input).await.map_err(at("zones"))?;
+            self.store.create_zone(&self.actor, &input).await.map_err(at("zones"))?;
             self.step("zones");
         }
         Ok(())
@@ -129,12 +151,16 @@ impl<'a> Writer<'a> {
         let now = Utc::now();
         let n = plan.articles.len();
         for (i, a) in plan.articles.iter().enumerate() {
-            let article = self.store.create_article(a).await.map_err(at("articles"))?;
+            let article = self
+                .store
+                .create_article(&self.actor, a)
+                .await
+                .map_err(at("articles"))?;
             self.step("articles");
             let days_ago = 3 * i64::try_from(n - i).unwrap_or(1);
             let published = self
                 .store
-                .set_published(&article.id, true, now - Duration::days(days_ago))
+                .set_published(&self.actor, &article.id, true, now - Duration::days(days_ago))
                 .await;
             published.map_err(at("articles"))?;
             self.step("articles");

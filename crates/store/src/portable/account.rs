@@ -4,17 +4,20 @@ macro_rules! account_impl {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl crate::repo::AccountRepo for $store {
-            async fn create_account(&self, staff_id: &str, username: &str, password_hash: &str) -> R<String> {
+            async fn create_account(&self, actor: &Actor, staff_id: &str, username: &str, password_hash: &str) -> R<String> {
                 let id = new_id();
                 // Both columns are unique; say which one clashed.
                 let has: Option<String> = sqlx::query_scalar("SELECT id FROM account WHERE staff_id = $1").bind(staff_id).fetch_optional(&self.read).await?;
                 if has.is_some() {
                     return Err(StoreError::Conflict { field: "staff_id", value: None });
                 }
+                let mut tx = self.write.begin().await?;
                 sqlx::query("INSERT INTO account (id, staff_id, username, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(&id).bind(staff_id).bind(username).bind(password_hash).bind(false).bind(Utc::now())
-                    .execute(&self.write).await
+                    .execute(&mut *tx).await
                     .map_err(constraint("username", Some(username), "staff_id"))?;
+                self.audit_tx(&mut tx, actor, AuditAction::AccountCreate, Some(&id), Some(username)).await?;
+                tx.commit().await?;
                 Ok(id)
             }
 
@@ -44,10 +47,14 @@ macro_rules! account_impl {
                 Ok(())
             }
 
-            async fn set_totp_secret(&self, account_id: &str, secret: Option<&str>) -> R<()> {
+            async fn set_totp_secret(&self, actor: &Actor, account_id: &str, secret: Option<&str>) -> R<()> {
+                let mut tx = self.write.begin().await?;
                 let r = sqlx::query("UPDATE account SET totp_secret = $2, totp_last_step = NULL WHERE id = $1")
-                    .bind(account_id).bind(secret).execute(&self.write).await?;
+                    .bind(account_id).bind(secret).execute(&mut *tx).await?;
                 if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
+                let detail = if secret.is_some() { "enrolled" } else { "reset" };
+                self.audit_tx(&mut tx, actor, AuditAction::TotpEnrol, Some(account_id), Some(detail)).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -62,10 +69,14 @@ macro_rules! account_impl {
                     .bind(true).fetch_all(&self.read).await?)
             }
 
-            async fn set_role_requires_totp(&self, role: &str, required: bool) -> R<()> {
+            async fn set_role_requires_totp(&self, actor: &Actor, role: &str, required: bool) -> R<()> {
+                let mut tx = self.write.begin().await?;
                 sqlx::query("INSERT INTO role_policy (role, require_totp) VALUES ($1, $2) ON CONFLICT (role) DO UPDATE SET require_totp = excluded.require_totp")
-                    .bind(role).bind(required).execute(&self.write).await
+                    .bind(role).bind(required).execute(&mut *tx).await
                     .map_err(constraint("role", Some(role), "role"))?;
+                let detail = format!("require_totp={required}");
+                self.audit_tx(&mut tx, actor, AuditAction::RolePolicySet, Some(role), Some(&detail)).await?;
+                tx.commit().await?;
                 Ok(())
             }
 

@@ -3,29 +3,33 @@
 macro_rules! article_impl {
     ($store:ty) => {
         impl $store {
-            async fn write_article(&self, id: Option<&str>, input: &ArticleInput) -> R<String> {
+            async fn write_article(&self, actor: &Actor, id: Option<&str>, input: &ArticleInput) -> R<String> {
                 let now = Utc::now();
-                match id {
+                let mut tx = self.write.begin().await?;
+                let (id, action) = match id {
                     None => {
                         let id = new_id();
                         sqlx::query("INSERT INTO article (id, column_code, title, source, author, body_html, status, view_count, created_at, updated_at) \
                                      VALUES ($1, $2, $3, $4, $5, $6, 'draft', 0, $7, $7)")
                             .bind(&id).bind(input.column.as_str()).bind(&input.title).bind(input.source.as_str())
                             .bind(input.author.as_str()).bind(&input.body_html).bind(now)
-                            .execute(&self.write).await?;
-                        Ok(id)
+                            .execute(&mut *tx).await?;
+                        (id, AuditAction::ArticleCreate)
                     }
                     Some(id) => {
                         let r = sqlx::query("UPDATE article SET column_code = $2, title = $3, source = $4, author = $5, body_html = $6, updated_at = $7 WHERE id = $1")
                             .bind(id).bind(input.column.as_str()).bind(&input.title).bind(input.source.as_str())
                             .bind(input.author.as_str()).bind(&input.body_html).bind(now)
-                            .execute(&self.write).await?;
+                            .execute(&mut *tx).await?;
                         if r.rows_affected() == 0 {
                             return Err(StoreError::NotFound);
                         }
-                        Ok(id.to_owned())
+                        (id.to_owned(), AuditAction::ArticleUpdate)
                     }
-                }
+                };
+                self.audit_tx(&mut tx, actor, action, Some(&id), None).await?;
+                tx.commit().await?;
+                Ok(id)
             }
         }
 
@@ -60,23 +64,27 @@ macro_rules! article_impl {
                 Ok(sqlx::query_as::<_, Article>(concat!(article_columns!(), " WHERE id = $1")).bind(id).fetch_one(&self.read).await?)
             }
 
-            async fn create_article(&self, input: &ArticleInput) -> R<Article> {
-                let id = self.write_article(None, input).await?;
+            async fn create_article(&self, actor: &Actor, input: &ArticleInput) -> R<Article> {
+                let id = self.write_article(actor, None, input).await?;
                 self.get_article(&id).await
             }
 
-            async fn update_article(&self, id: &str, input: &ArticleInput) -> R<Article> {
-                self.write_article(Some(id), input).await?;
+            async fn update_article(&self, actor: &Actor, id: &str, input: &ArticleInput) -> R<Article> {
+                self.write_article(actor, Some(id), input).await?;
                 self.get_article(id).await
             }
 
-            async fn set_published(&self, id: &str, published: bool, at: DateTime<Utc>) -> R<Article> {
+            async fn set_published(&self, actor: &Actor, id: &str, published: bool, at: DateTime<Utc>) -> R<Article> {
                 let (status, when) = if published { ("published", Some(at)) } else { ("draft", None) };
+                let mut tx = self.write.begin().await?;
                 let r = sqlx::query("UPDATE article SET status = $2, published_at = $3, updated_at = $4 WHERE id = $1")
-                    .bind(id).bind(status).bind(when).bind(at).execute(&self.write).await?;
+                    .bind(id).bind(status).bind(when).bind(at).execute(&mut *tx).await?;
                 if r.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                let action = if published { AuditAction::ArticlePublish } else { AuditAction::ArticleUnpublish };
+                self.audit_tx(&mut tx, actor, action, Some(id), None).await?;
+                tx.commit().await?;
                 self.get_article(id).await
             }
         }

@@ -4,9 +4,9 @@ macro_rules! division_impl {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl crate::repo::DivisionRepo for $store {
-            async fn import_divisions(&self, rows: &[DivisionInput], progress: &(dyn Fn(u64) + Send + Sync)) -> R<ImportCounts> {
+            async fn import_divisions(&self, actor: &Actor, rows: &[DivisionInput], progress: &(dyn Fn(u64) + Send + Sync)) -> R<ImportCounts> {
                 let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM division").fetch_one(&self.read).await?;
-                let affected = self.bulk_upsert_divisions(rows, progress).await?;
+                let affected = self.bulk_upsert_divisions(actor, rows, progress).await?;
                 let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM division").fetch_one(&self.read).await?;
                 let inserted = u64::try_from(after - before).unwrap_or(0);
                 let updated = affected.saturating_sub(inserted);
@@ -27,7 +27,7 @@ macro_rules! division_impl {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM division WHERE level = $1").bind(level.as_str()).fetch_one(&self.read).await?)
             }
 
-            async fn load_county(&self, county_code: &str) -> R<CountyLoad> {
+            async fn load_county(&self, actor: &Actor, county_code: &str) -> R<CountyLoad> {
                 use qinglian_domain::division::DivisionLevel;
                 let code = qinglian_domain::division::DivisionCode::parse_at("county", county_code, DivisionLevel::County)?;
                 let county = sqlx::query_as::<_, Division>("SELECT code, level, name, parent_code FROM division WHERE code = $1")
@@ -71,6 +71,8 @@ macro_rules! division_impl {
                             .bind(v_in.code.as_str()).bind(v_in.name.as_str()).bind(v_in.kind.as_str()).bind(now).execute(&mut *tx).await?;
                     }
                 }
+                let detail = format!("{} townships, {} villages", load.townships, load.villages);
+                self.audit_tx(&mut tx, actor, AuditAction::CountyLoad, Some(&county_id), Some(&detail)).await?;
                 tx.commit().await?;
                 Ok(load)
             }

@@ -4,11 +4,12 @@ macro_rules! job_impl {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl crate::repo::JobRepo for $store {
-            async fn claim_job(&self, name: &str, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> R<bool> {
+            async fn claim_job(&self, name: &str, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>, not_run_since: DateTime<Utc>) -> R<bool> {
                 let r = sqlx::query("INSERT INTO job_claim (name, owner, locked_until) VALUES ($1, $2, $3) \
                                      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until \
-                                     WHERE job_claim.locked_until IS NULL OR job_claim.locked_until < $4 OR job_claim.owner = $2")
-                    .bind(name).bind(owner).bind(lease_until).bind(now).execute(&self.write).await?;
+                                     WHERE (job_claim.locked_until IS NULL OR job_claim.locked_until < $4 OR job_claim.owner = $2) \
+                                       AND (job_claim.last_run_at IS NULL OR job_claim.last_run_at < $5)")
+                    .bind(name).bind(owner).bind(lease_until).bind(now).bind(not_run_since).execute(&self.write).await?;
                 Ok(r.rows_affected() == 1)
             }
 

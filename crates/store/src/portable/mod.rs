@@ -114,12 +114,14 @@ pub(crate) fn zone_member_exists_sql(kind: qinglian_domain::org::ZoneKind) -> &'
 
 mod account;
 mod article;
+mod audit;
 mod division;
 mod job;
 mod org;
 
 pub(crate) use account::account_impl;
 pub(crate) use article::article_impl;
+pub(crate) use audit::{audit_impl, audit_where};
 pub(crate) use division::division_impl;
 pub(crate) use job::job_impl;
 pub(crate) use org::org_impl;
@@ -129,23 +131,26 @@ macro_rules! portable_repos {
     ($store:ty) => {
         mod portable_impl {
             use super::*;
-            use crate::error::{constraint, StoreError};
+            use crate::error::{StoreError, constraint};
             use crate::model::*;
             use crate::portable::*;
             use chrono::{DateTime, Utc};
+            use qinglian_domain::Invalid;
             use qinglian_domain::article::{ArticleInput, Column};
             use qinglian_domain::error::Name;
             use qinglian_domain::org::{CountyInput, StaffInput, TownshipInput, UnitInput, VillageInput, ZoneInput};
             use qinglian_domain::role::Role;
-            use qinglian_domain::Invalid;
 
             type R<T> = Result<T, StoreError>;
+            type Tx<'c> = sqlx::Transaction<'c, <$store as crate::BackendDb>::Db>;
+            use qinglian_domain::audit::{AuditAction, AuditResult};
 
             crate::portable::org_impl!($store);
             crate::portable::division_impl!($store);
             crate::portable::article_impl!($store);
             crate::portable::account_impl!($store);
             crate::portable::job_impl!($store);
+            crate::portable::audit_impl!($store);
         }
     };
 }

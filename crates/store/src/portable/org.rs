@@ -75,7 +75,8 @@ macro_rules! org_impl {
                 Ok(())
             }
 
-            async fn write_staff(&self, id: Option<&str>, input: &StaffInput) -> R<String> {
+            async fn write_staff(&self, actor: &Actor, id: Option<&str>, input: &StaffInput) -> R<String> {
+                let id_given = id.is_some();
                 let mut tx = self.write.begin().await?;
                 if let (Some(exists), Some(unit)) = (posting_exists_sql(input.posting), &input.posting_unit_id) {
                     let n: i64 = sqlx::query_scalar(exists)
@@ -108,6 +109,8 @@ macro_rules! org_impl {
                         id.to_owned()
                     }
                 };
+                let action = if id_given { AuditAction::StaffUpdate } else { AuditAction::StaffCreate };
+                self.audit_tx(&mut tx, actor, action, Some(&id), Some(input.role.as_str())).await?;
                 tx.commit().await?;
                 Ok(id)
             }
@@ -121,7 +124,7 @@ macro_rules! org_impl {
                     .fetch_optional(&self.read).await?)
             }
 
-            async fn upsert_county(&self, input: &CountyInput) -> R<County> {
+            async fn upsert_county(&self, actor: &Actor, input: &CountyInput) -> R<County> {
                 let mut tx = self.write.begin().await?;
                 let other: Option<String> = sqlx::query_scalar("SELECT division_code FROM county WHERE division_code <> $1 LIMIT 1")
                     .bind(input.code.as_str()).fetch_optional(&mut *tx).await?;
@@ -134,6 +137,7 @@ macro_rules! org_impl {
                     .execute(&mut *tx).await?;
                 let c = sqlx::query_as::<_, County>("SELECT id, division_code, name FROM county WHERE division_code = $1")
                     .bind(input.code.as_str()).fetch_one(&mut *tx).await?;
+                self.audit_tx(&mut tx, actor, AuditAction::CountySet, Some(&c.id), Some(input.code.as_str())).await?;
                 tx.commit().await?;
                 Ok(c)
             }
@@ -148,26 +152,32 @@ macro_rules! org_impl {
                     .bind(id).fetch_one(&self.read).await?)
             }
 
-            async fn create_township(&self, input: &TownshipInput) -> R<Township> {
+            async fn create_township(&self, actor: &Actor, input: &TownshipInput) -> R<Township> {
                 let county = self.county_required().await?;
                 qinglian_domain::org::check_within_county(&county.division_code, &input.code)?;
                 let id = new_id();
                 let now = Utc::now();
+                let mut tx = self.write.begin().await?;
                 sqlx::query("INSERT INTO township (id, county_id, division_code, name, kind, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
                     .bind(&id).bind(&county.id).bind(input.code.as_str()).bind(input.name.as_str()).bind(input.kind.as_str()).bind(now)
-                    .execute(&self.write).await
+                    .execute(&mut *tx).await
                     .map_err(constraint("division_code", Some(input.code.as_str()), "county"))?;
+                self.audit_tx(&mut tx, actor, AuditAction::TownshipCreate, Some(&id), Some(input.code.as_str())).await?;
+                tx.commit().await?;
                 self.get_township(&id).await
             }
 
-            async fn rename_township(&self, id: &str, name: &Name) -> R<Township> {
+            async fn rename_township(&self, actor: &Actor, id: &str, name: &Name) -> R<Township> {
                 let kind = qinglian_domain::org::TownshipKind::from_name(name.as_str());
+                let mut tx = self.write.begin().await?;
                 let r = sqlx::query("UPDATE township SET name = $2, kind = $3, updated_at = $4 WHERE id = $1")
                     .bind(id).bind(name.as_str()).bind(kind.as_str()).bind(Utc::now())
-                    .execute(&self.write).await?;
+                    .execute(&mut *tx).await?;
                 if r.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                self.audit_tx(&mut tx, actor, AuditAction::TownshipRename, Some(id), None).await?;
+                tx.commit().await?;
                 self.get_township(id).await
             }
 
@@ -189,27 +199,33 @@ macro_rules! org_impl {
                     .bind(id).fetch_one(&self.read).await?)
             }
 
-            async fn create_village(&self, input: &VillageInput) -> R<Village> {
+            async fn create_village(&self, actor: &Actor, input: &VillageInput) -> R<Village> {
                 let township_id: Option<String> = sqlx::query_scalar("SELECT id FROM township WHERE division_code = $1")
                     .bind(input.township_code().as_str()).fetch_optional(&self.read).await?;
                 let township_id = township_id.ok_or_else(|| Invalid::field("division_code", "village.no_township", Some(input.code.as_str())))?;
                 let id = new_id();
                 let now = Utc::now();
+                let mut tx = self.write.begin().await?;
                 sqlx::query("INSERT INTO village (id, township_id, division_code, name, kind, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
                     .bind(&id).bind(&township_id).bind(input.code.as_str()).bind(input.name.as_str()).bind(input.kind.as_str()).bind(now)
-                    .execute(&self.write).await
+                    .execute(&mut *tx).await
                     .map_err(constraint("division_code", Some(input.code.as_str()), "township_id"))?;
+                self.audit_tx(&mut tx, actor, AuditAction::VillageCreate, Some(&id), Some(input.code.as_str())).await?;
+                tx.commit().await?;
                 self.get_village(&id).await
             }
 
-            async fn rename_village(&self, id: &str, name: &Name) -> R<Village> {
+            async fn rename_village(&self, actor: &Actor, id: &str, name: &Name) -> R<Village> {
                 let kind = qinglian_domain::org::VillageKind::from_name(name.as_str());
+                let mut tx = self.write.begin().await?;
                 let r = sqlx::query("UPDATE village SET name = $2, kind = $3, updated_at = $4 WHERE id = $1")
                     .bind(id).bind(name.as_str()).bind(kind.as_str()).bind(Utc::now())
-                    .execute(&self.write).await?;
+                    .execute(&mut *tx).await?;
                 if r.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                self.audit_tx(&mut tx, actor, AuditAction::VillageRename, Some(id), None).await?;
+                tx.commit().await?;
                 self.get_village(id).await
             }
 
@@ -217,13 +233,16 @@ macro_rules! org_impl {
                 Ok(sqlx::query_as::<_, Department>(concat!(department_select!(), " ORDER BY d.code")).fetch_all(&self.read).await?)
             }
 
-            async fn create_department(&self, input: &UnitInput) -> R<Department> {
+            async fn create_department(&self, actor: &Actor, input: &UnitInput) -> R<Department> {
                 let county = self.county_required().await?;
                 let id = new_id();
+                let mut tx = self.write.begin().await?;
                 sqlx::query("INSERT INTO department (id, county_id, code, name) VALUES ($1, $2, $3, $4)")
                     .bind(&id).bind(&county.id).bind(input.code.as_str()).bind(input.name.as_str())
-                    .execute(&self.write).await
+                    .execute(&mut *tx).await
                     .map_err(constraint("code", Some(input.code.as_str()), "county"))?;
+                self.audit_tx(&mut tx, actor, AuditAction::DepartmentCreate, Some(&id), Some(input.code.as_str())).await?;
+                tx.commit().await?;
                 Ok(sqlx::query_as::<_, Department>(concat!(department_select!(), " WHERE d.id = $1")).bind(&id).fetch_one(&self.read).await?)
             }
 
@@ -231,13 +250,16 @@ macro_rules! org_impl {
                 Ok(sqlx::query_as::<_, Unit>("SELECT id, code, name FROM supervision_office ORDER BY code").fetch_all(&self.read).await?)
             }
 
-            async fn create_office(&self, input: &UnitInput) -> R<Unit> {
+            async fn create_office(&self, actor: &Actor, input: &UnitInput) -> R<Unit> {
                 let county = self.county_required().await?;
                 let id = new_id();
+                let mut tx = self.write.begin().await?;
                 sqlx::query("INSERT INTO supervision_office (id, county_id, code, name) VALUES ($1, $2, $3, $4)")
                     .bind(&id).bind(&county.id).bind(input.code.as_str()).bind(input.name.as_str())
-                    .execute(&self.write).await
+                    .execute(&mut *tx).await
                     .map_err(constraint("code", Some(input.code.as_str()), "county"))?;
+                self.audit_tx(&mut tx, actor, AuditAction::OfficeCreate, Some(&id), Some(input.code.as_str())).await?;
+                tx.commit().await?;
                 Ok(Unit { id, code: input.code.as_str().to_owned(), name: input.name.as_str().to_owned() })
             }
 
@@ -257,7 +279,7 @@ macro_rules! org_impl {
                 self.group_with_departments(id).await
             }
 
-            async fn create_stationed_group(&self, input: &UnitInput, department_ids: &[String]) -> R<StationedGroup> {
+            async fn create_stationed_group(&self, actor: &Actor, input: &UnitInput, department_ids: &[String]) -> R<StationedGroup> {
                 let county = self.county_required().await?;
                 let id = new_id();
                 let mut tx = self.write.begin().await?;
@@ -272,6 +294,7 @@ macro_rules! org_impl {
                         return Err(Invalid::field("department_ids", "field.unknown_id", Some(d)).into());
                     }
                 }
+                self.audit_tx(&mut tx, actor, AuditAction::StationedGroupCreate, Some(&id), Some(input.code.as_str())).await?;
                 tx.commit().await?;
                 self.group_with_departments(&id).await
             }
@@ -290,18 +313,20 @@ macro_rules! org_impl {
                 self.zone_members(z).await
             }
 
-            async fn create_zone(&self, input: &ZoneInput) -> R<Zone> {
+            async fn create_zone(&self, actor: &Actor, input: &ZoneInput) -> R<Zone> {
                 self.county_required().await?;
                 let id = new_id();
                 let mut tx = self.write.begin().await?;
                 self.write_zone(&mut tx, &id, input, true).await?;
+                self.audit_tx(&mut tx, actor, AuditAction::ZoneCreate, Some(&id), None).await?;
                 tx.commit().await?;
                 self.get_zone(&id).await
             }
 
-            async fn update_zone(&self, id: &str, input: &ZoneInput) -> R<Zone> {
+            async fn update_zone(&self, actor: &Actor, id: &str, input: &ZoneInput) -> R<Zone> {
                 let mut tx = self.write.begin().await?;
                 self.write_zone(&mut tx, id, input, false).await?;
+                self.audit_tx(&mut tx, actor, AuditAction::ZoneUpdate, Some(id), None).await?;
                 tx.commit().await?;
                 self.get_zone(id).await
             }
@@ -317,14 +342,14 @@ macro_rules! org_impl {
                 Ok(sqlx::query_as::<_, Staff>(concat!(staff_select!(), " WHERE s.id = $1")).bind(id).fetch_one(&self.read).await?)
             }
 
-            async fn create_staff(&self, input: &StaffInput) -> R<Staff> {
+            async fn create_staff(&self, actor: &Actor, input: &StaffInput) -> R<Staff> {
                 self.county_required().await?;
-                let id = self.write_staff(None, input).await?;
+                let id = self.write_staff(actor, None, input).await?;
                 self.get_staff(&id).await
             }
 
-            async fn update_staff(&self, id: &str, input: &StaffInput) -> R<Staff> {
-                self.write_staff(Some(id), input).await?;
+            async fn update_staff(&self, actor: &Actor, id: &str, input: &StaffInput) -> R<Staff> {
+                self.write_staff(actor, Some(id), input).await?;
                 self.get_staff(id).await
             }
         }

@@ -63,7 +63,10 @@ pub async fn create_township(
 ) -> Created<Township> {
     user.require(Action::EditOrg)?;
     let input = TownshipInput::parse(&body.division_code, &body.name)?;
-    Ok((StatusCode::CREATED, ApiJson(state.store.create_township(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(state.store.create_township(&user.actor, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/townships/{id}", tag = "org", params(("id" = String, Path)),
@@ -87,7 +90,7 @@ pub async fn rename_township(
 ) -> Res<Township> {
     user.require(Action::EditOrg)?;
     let name = Name::parse("name", &body.name)?;
-    Ok(ApiJson(state.store.rename_township(&id, &name).await?))
+    Ok(ApiJson(state.store.rename_township(&user.actor, &id, &name).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -131,7 +134,10 @@ pub async fn create_village(
 ) -> Created<Village> {
     user.require(Action::EditOrg)?;
     let input = VillageInput::parse(&body.division_code, &body.name)?;
-    Ok((StatusCode::CREATED, ApiJson(state.store.create_village(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(state.store.create_village(&user.actor, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/villages/{id}", tag = "org", params(("id" = String, Path)),
@@ -155,7 +161,7 @@ pub async fn rename_village(
 ) -> Res<Village> {
     user.require(Action::EditOrg)?;
     let name = Name::parse("name", &body.name)?;
-    Ok(ApiJson(state.store.rename_village(&id, &name).await?))
+    Ok(ApiJson(state.store.rename_village(&user.actor, &id, &name).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -183,7 +189,7 @@ pub async fn create_department(
     let input = UnitInput::parse(&body.code, &body.name)?;
     Ok((
         StatusCode::CREATED,
-        ApiJson(state.store.create_department(&input).await?),
+        ApiJson(state.store.create_department(&user.actor, &input).await?),
     ))
 }
 
@@ -202,7 +208,10 @@ pub async fn create_office(
 ) -> Created<Unit> {
     user.require(Action::EditOrg)?;
     let input = UnitInput::parse(&body.code, &body.name)?;
-    Ok((StatusCode::CREATED, ApiJson(state.store.create_office(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(state.store.create_office(&user.actor, &input).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -235,7 +244,12 @@ pub async fn create_stationed_group(
     let input = UnitInput::parse(&body.code, &body.name)?;
     Ok((
         StatusCode::CREATED,
-        ApiJson(state.store.create_stationed_group(&input, &body.department_ids).await?),
+        ApiJson(
+            state
+                .store
+                .create_stationed_group(&user.actor, &input, &body.department_ids)
+                .await?,
+        ),
     ))
 }
 
@@ -288,7 +302,10 @@ pub async fn create_zone(
 ) -> Created<Zone> {
     user.require(Action::EditOrg)?;
     let input = body.parse()?;
-    Ok((StatusCode::CREATED, ApiJson(state.store.create_zone(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(state.store.create_zone(&user.actor, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/zones/{id}", tag = "org", params(("id" = String, Path)),
@@ -308,7 +325,7 @@ pub async fn update_zone(
 ) -> Res<Zone> {
     user.require(Action::EditOrg)?;
     let input = body.parse()?;
-    Ok(ApiJson(state.store.update_zone(&id, &input).await?))
+    Ok(ApiJson(state.store.update_zone(&user.actor, &id, &input).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -355,7 +372,10 @@ pub async fn create_staff(
 ) -> Created<Staff> {
     user.require(Action::EditOrg)?;
     let input = body.parse()?;
-    Ok((StatusCode::CREATED, ApiJson(state.store.create_staff(&input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(state.store.create_staff(&user.actor, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/staff/{id}", tag = "org", params(("id" = String, Path)),
@@ -375,5 +395,5 @@ pub async fn update_staff(
 ) -> Res<Staff> {
     user.require(Action::EditOrg)?;
     let input = body.parse()?;
-    Ok(ApiJson(state.store.update_staff(&id, &input).await?))
+    Ok(ApiJson(state.store.update_staff(&user.actor, &id, &input).await?))
 }

@@ -127,8 +127,16 @@ async fn save(state: AppState, user: CurrentUser, t: Tr, id: Option<String>, f: 
     guard(&user, t)?;
     let result = match ArticleInput::parse(&f.column, &f.title, &f.source, &f.author, &f.body) {
         Ok(input) => match &id {
-            Some(id) => state.store.update_article(id, &input).await.map_err(AppError::from),
-            None => state.store.create_article(&input).await.map_err(AppError::from),
+            Some(id) => state
+                .store
+                .update_article(&user.actor, id, &input)
+                .await
+                .map_err(AppError::from),
+            None => state
+                .store
+                .create_article(&user.actor, &input)
+                .await
+                .map_err(AppError::from),
         },
         Err(e) => Err(e.into()),
     };
@@ -176,7 +184,7 @@ async fn set_published(state: AppState, user: CurrentUser, t: Tr, id: String, pu
     guard(&user, t)?;
     state
         .store
-        .set_published(&id, published, Utc::now())
+        .set_published(&user.actor, &id, published, Utc::now())
         .await
         .map_err(|e| PageError::new(e, t.lang))?;
     Ok(Redirect::to("/staff/articles").into_response())

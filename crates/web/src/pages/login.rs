@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
+use qinglian_domain::audit::{AuditAction, AuditResult};
 use qinglian_domain::signin::{self, LockoutPolicy};
 use qinglian_store::model::SessionStage;
 use serde::Deserialize;
@@ -101,6 +102,24 @@ pub async fn submit(
                 }
             }
             tracing::info!("sign-in refused: wrong credentials");
+            let who = account.as_ref().map(|a| a.id.as_str());
+            let actor = auth::anonymous_actor("sign-in", &client);
+            let detail = if who.is_some() {
+                "wrong password"
+            } else {
+                "unknown account"
+            };
+            state
+                .store
+                .record_audit(
+                    &actor,
+                    AuditAction::SignInRefused,
+                    who,
+                    AuditResult::Failed,
+                    Some(detail),
+                )
+                .await
+                .map_err(err)?;
             if let Some(until) = lock {
                 return Ok(locked(lang, username, until));
             }
@@ -117,7 +136,8 @@ pub async fn submit(
     state.store.clear_login_failures(&keys[0]).await.map_err(err)?;
     // A new token at every sign-in: a session id planted before sign-in is never promoted.
     let token = auth::new_token();
-    let role = state.store.get_staff(&account.staff_id).await.map_err(err)?.role;
+    let staff = state.store.get_staff(&account.staff_id).await.map_err(err)?;
+    let role = staff.role.clone();
     let enrol_secret;
     let stage = if account.totp_secret.is_some() {
         SessionStage::Totp
@@ -140,6 +160,26 @@ pub async fn submit(
         "/login/totp"
     };
     tracing::info!(account_id = %account.id, stage = stage.as_str(), "password accepted");
+    let actor = qinglian_store::model::Actor {
+        account_id: Some(account.id.clone()),
+        staff_id: Some(staff.id.clone()),
+        name: staff.name.clone(),
+        role: staff.role.clone(),
+        operation_id: crate::observe::operation_id(),
+        client_addr: Some(client.clone()),
+    };
+    let detail = format!("stage {}", stage.as_str());
+    state
+        .store
+        .record_audit(
+            &actor,
+            AuditAction::SignIn,
+            Some(&account.id),
+            AuditResult::Ok,
+            Some(&detail),
+        )
+        .await
+        .map_err(err)?;
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&state, &token))],
         Redirect::to(next),
@@ -164,6 +204,17 @@ pub async fn logout(State(state): State<AppState>, Staff(user, tr): Staff) -> Re
     state
         .store
         .delete_session(&user.token_hash)
+        .await
+        .map_err(|e| PageError::new(e, tr.lang))?;
+    state
+        .store
+        .record_audit(
+            &user.actor,
+            AuditAction::SignOut,
+            Some(&user.session.account_id),
+            AuditResult::Ok,
+            None,
+        )
         .await
         .map_err(|e| PageError::new(e, tr.lang))?;
     Ok(([(header::SET_COOKIE, auth::clear_cookie(&state))], Redirect::to("/")).into_response())

@@ -1,6 +1,7 @@
 //! Server-rendered pages: the public portal and the staff area.
 
 mod articles;
+mod audit;
 mod login;
 mod org;
 mod people;
@@ -32,6 +33,8 @@ pub fn staff_router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/staff", get(staff::home))
         .route("/staff/admin/security", get(security::page).post(security::save))
+        .route("/staff/audit", get(audit::page))
+        .route("/staff/audit/export.xlsx", get(audit::export))
         .route("/staff/practice/{practice}", get(staff::practice))
         .route("/staff/org/townships", get(org::townships).post(org::create_township))
         .route("/staff/org/townships/{id}", get(org::township))
@@ -60,7 +63,7 @@ pub fn render<T: askama::Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
-            let op = uuid::Uuid::now_v7().simple().to_string();
+            let op = crate::observe::operation_id();
             tracing::error!(operation_id = %op, error = %e, "template rendering failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -84,7 +84,11 @@ pub async fn create_township(
 ) -> PageResult {
     user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let result = match TownshipInput::parse(&f.division_code, &f.name) {
-        Ok(input) => state.store.create_township(&input).await.map_err(AppError::from),
+        Ok(input) => state
+            .store
+            .create_township(&user.actor, &input)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(AppError::from(e)),
     };
     match result {
@@ -160,7 +164,11 @@ pub async fn rename_township(
 ) -> PageResult {
     user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let result = match Name::parse("name", &f.name) {
-        Ok(name) => state.store.rename_township(&id, &name).await.map_err(AppError::from),
+        Ok(name) => state
+            .store
+            .rename_township(&user.actor, &id, &name)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e.into()),
     };
     match result {
@@ -181,7 +189,11 @@ pub async fn create_village(
     user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let input = VillageInput::parse(&f.division_code, &f.name);
     let result = match &input {
-        Ok(input) => state.store.create_village(input).await.map_err(AppError::from),
+        Ok(input) => state
+            .store
+            .create_village(&user.actor, input)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(AppError::from(e.clone())),
     };
     match result {
@@ -378,13 +390,13 @@ async fn create_unit(
         Ok(input) => match kind {
             UnitKind::Department => state
                 .store
-                .create_department(&input)
+                .create_department(&user.actor, &input)
                 .await
                 .map(|_| ())
                 .map_err(AppError::from),
             UnitKind::Office => state
                 .store
-                .create_office(&input)
+                .create_office(&user.actor, &input)
                 .await
                 .map(|_| ())
                 .map_err(AppError::from),

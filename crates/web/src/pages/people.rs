@@ -132,7 +132,11 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let result = match StaffInput::parse(&f.name, &f.role, Some(&f.posting_unit_id), Some(&f.home_township_id)) {
-        Ok(input) => state.store.create_staff(&input).await.map_err(AppError::from),
+        Ok(input) => state
+            .store
+            .create_staff(&user.actor, &input)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e.into()),
     };
     match result {

@@ -89,7 +89,11 @@ pub async fn submit(
             if p.session.stage == "enrol" {
                 state
                     .store
-                    .set_totp_secret(&p.session.account_id, Some(secret))
+                    .set_totp_secret(
+                        &auth::session_actor(&p.session, &client),
+                        &p.session.account_id,
+                        Some(secret),
+                    )
                     .await
                     .map_err(err)?;
             }

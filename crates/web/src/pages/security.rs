@@ -59,7 +59,7 @@ pub async fn save(State(state): State<AppState>, Staff(user, t): Staff, body: By
     for role in Role::ALL {
         state
             .store
-            .set_role_requires_totp(role.as_str(), ticked.contains(&role))
+            .set_role_requires_totp(&user.actor, role.as_str(), ticked.contains(&role))
             .await
             .map_err(|e| PageError::new(e, t.lang))?;
     }

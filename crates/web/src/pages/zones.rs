@@ -195,8 +195,16 @@ async fn save(
         form.member_ids.clone(),
     );
     let result = match (&parsed, &id) {
-        (Ok(input), Some(id)) => state.store.update_zone(id, input).await.map_err(AppError::from),
-        (Ok(input), None) => state.store.create_zone(input).await.map_err(AppError::from),
+        (Ok(input), Some(id)) => state
+            .store
+            .update_zone(&user.actor, id, input)
+            .await
+            .map_err(AppError::from),
+        (Ok(input), None) => state
+            .store
+            .create_zone(&user.actor, input)
+            .await
+            .map_err(AppError::from),
         (Err(e), _) => Err(e.clone().into()),
     };
     match result {

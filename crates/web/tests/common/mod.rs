@@ -71,27 +71,45 @@ pub async fn spawn(db: TestDb) -> TestApp {
 
 async fn seed(store: &DynStore) -> Fixture {
     store
-        .upsert_county(&CountyInput::parse("990201", "试验县").unwrap())
+        .upsert_county(
+            &qinglian_store::model::Actor::system("test"),
+            &CountyInput::parse("990201", "试验县").unwrap(),
+        )
         .await
         .unwrap();
     let east = store
-        .create_township(&TownshipInput::parse("990201001", "东溪镇").unwrap())
+        .create_township(
+            &qinglian_store::model::Actor::system("test"),
+            &TownshipInput::parse("990201001", "东溪镇").unwrap(),
+        )
         .await
         .unwrap();
     let west = store
-        .create_township(&TownshipInput::parse("990201002", "西岭乡").unwrap())
+        .create_township(
+            &qinglian_store::model::Actor::system("test"),
+            &TownshipInput::parse("990201002", "西岭乡").unwrap(),
+        )
         .await
         .unwrap();
     let village = store
-        .create_village(&VillageInput::parse("990201001201", "上坪村").unwrap())
+        .create_village(
+            &qinglian_store::model::Actor::system("test"),
+            &VillageInput::parse("990201001201", "上坪村").unwrap(),
+        )
         .await
         .unwrap();
     let department = store
-        .create_department(&UnitInput::parse("zhujian", "试验县住房和城乡建设局").unwrap())
+        .create_department(
+            &qinglian_store::model::Actor::system("test"),
+            &UnitInput::parse("zhujian", "试验县住房和城乡建设局").unwrap(),
+        )
         .await
         .unwrap();
     let office = store
-        .create_office(&UnitInput::parse("office1", "第一纪检监察室").unwrap())
+        .create_office(
+            &qinglian_store::model::Actor::system("test"),
+            &UnitInput::parse("office1", "第一纪检监察室").unwrap(),
+        )
         .await
         .unwrap();
     let hash = qinglian_web::password::hash(&qinglian_web::password::Password::new(PASSWORD)).unwrap();
@@ -111,10 +129,16 @@ async fn seed(store: &DynStore) -> Fixture {
     let mut leader = String::new();
     for (username, name, role, unit) in people {
         let s = store
-            .create_staff(&StaffInput::parse(name, role, unit, Some(&west.id)).unwrap())
+            .create_staff(
+                &qinglian_store::model::Actor::system("test"),
+                &StaffInput::parse(name, role, unit, Some(&west.id)).unwrap(),
+            )
             .await
             .unwrap();
-        store.create_account(&s.id, username, &hash).await.unwrap();
+        store
+            .create_account(&qinglian_store::model::Actor::system("test"), &s.id, username, &hash)
+            .await
+            .unwrap();
         if role == "commission_leader" {
             leader = s.id;
         }
