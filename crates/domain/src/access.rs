@@ -13,7 +13,7 @@ pub enum Action {
     EditOrg,
     /// Write, preview and publish portal articles.
     EditArticles,
-    /// Manage accounts and sign-in policy (which roles need a second factor).
+    /// Manage accounts (create, disable, reset the second factor) and sign-in policy.
     ManageSecurity,
     /// Browse and export the audit trail.
     ReadAudit,

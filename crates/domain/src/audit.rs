@@ -26,6 +26,9 @@ pub enum AuditAction {
     ArticlePublish,
     ArticleUnpublish,
     AccountCreate,
+    AccountDisable,
+    AccountEnable,
+    PasswordChange,
     TotpEnrol,
     RolePolicySet,
     SignIn,
@@ -38,7 +41,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 31] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -58,6 +61,9 @@ impl AuditAction {
         Self::ArticlePublish,
         Self::ArticleUnpublish,
         Self::AccountCreate,
+        Self::AccountDisable,
+        Self::AccountEnable,
+        Self::PasswordChange,
         Self::TotpEnrol,
         Self::RolePolicySet,
         Self::SignIn,
@@ -90,6 +96,9 @@ impl AuditAction {
             Self::ArticlePublish => "article.publish",
             Self::ArticleUnpublish => "article.unpublish",
             Self::AccountCreate => "account.create",
+            Self::AccountDisable => "account.disable",
+            Self::AccountEnable => "account.enable",
+            Self::PasswordChange => "account.password_change",
             Self::TotpEnrol => "account.totp_enrol",
             Self::RolePolicySet => "role_policy.set",
             Self::SignIn => "session.sign_in",

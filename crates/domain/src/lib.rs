@@ -6,6 +6,7 @@ pub mod audit;
 pub mod division;
 pub mod error;
 pub mod org;
+pub mod password_policy;
 pub mod role;
 pub mod signin;
 

@@ -283,3 +283,16 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     pub object_id: Option<String>,
 }
+
+/// An account as administrators see it: never the password hash or the second-factor secret.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AccountSummary {
+    pub id: String,
+    pub username: String,
+    pub staff_id: String,
+    pub staff_name: String,
+    pub role: String,
+    pub disabled: bool,
+    pub totp_enrolled: bool,
+    pub created_at: DateTime<Utc>,
+}

@@ -107,6 +107,11 @@ pub trait JobRepo: Send + Sync {
 pub trait AccountRepo: Send + Sync {
     async fn create_account(&self, actor: &Actor, staff_id: &str, username: &str, password_hash: &str) -> R<String>;
     async fn find_account(&self, username: &str) -> R<Option<AccountRow>>;
+    async fn list_accounts(&self) -> R<Vec<AccountSummary>>;
+    /// Disabling also ends every session of the account.
+    async fn set_account_disabled(&self, actor: &Actor, account_id: &str, disabled: bool) -> R<()>;
+    /// Replaces the password hash and ends the account's other sessions (all but `keep_session`).
+    async fn set_password(&self, actor: &Actor, account_id: &str, password_hash: &str, keep_session: Option<&str>) -> R<()>;
     async fn create_session(
         &self,
         token_hash: &str,

@@ -303,6 +303,11 @@ impl FieldProblem {
             "liaison_office_id" => "org.liaison_office".to_owned(),
             "member_ids" => "org.members".to_owned(),
             "title" | "column" | "source" | "author" | "body" => format!("article.{}", self.field),
+            "username" => "login.username".to_owned(),
+            "password" => "password.new".to_owned(),
+            "current" => "password.current".to_owned(),
+            "repeat" => "password.repeat".to_owned(),
+            "staff_id" => "nav.staff_list".to_owned(),
             other => other.to_owned(),
         }
     }

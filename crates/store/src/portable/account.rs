@@ -33,6 +33,38 @@ macro_rules! account_impl {
                 Ok(())
             }
 
+            async fn list_accounts(&self) -> R<Vec<AccountSummary>> {
+                Ok(sqlx::query_as::<_, AccountSummary>(
+                    "SELECT a.id, a.username, a.staff_id, s.name AS staff_name, s.role, a.disabled, \
+                     (a.totp_secret IS NOT NULL) AS totp_enrolled, a.created_at \
+                     FROM account a JOIN staff s ON s.id = a.staff_id ORDER BY a.username")
+                    .fetch_all(&self.read).await?)
+            }
+
+            async fn set_account_disabled(&self, actor: &Actor, account_id: &str, disabled: bool) -> R<()> {
+                let mut tx = self.write.begin().await?;
+                let r = sqlx::query("UPDATE account SET disabled = $2 WHERE id = $1").bind(account_id).bind(disabled).execute(&mut *tx).await?;
+                if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
+                if disabled {
+                    sqlx::query("DELETE FROM session WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+                }
+                let action = if disabled { AuditAction::AccountDisable } else { AuditAction::AccountEnable };
+                self.audit_tx(&mut tx, actor, action, Some(account_id), None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_password(&self, actor: &Actor, account_id: &str, password_hash: &str, keep_session: Option<&str>) -> R<()> {
+                let mut tx = self.write.begin().await?;
+                let r = sqlx::query("UPDATE account SET password_hash = $2 WHERE id = $1").bind(account_id).bind(password_hash).execute(&mut *tx).await?;
+                if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
+                sqlx::query("DELETE FROM session WHERE account_id = $1 AND (CAST($2 AS TEXT) IS NULL OR token_hash <> $2)")
+                    .bind(account_id).bind(keep_session).execute(&mut *tx).await?;
+                self.audit_tx(&mut tx, actor, AuditAction::PasswordChange, Some(account_id), None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: SessionStage<'_>) -> R<()> {
                 sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, stage, pending_secret) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
                     .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at).bind(stage.as_str()).bind(stage.pending_secret())

@@ -1,5 +1,6 @@
 //! Server-rendered pages: the public portal and the staff area.
 
+mod accounts;
 mod articles;
 mod audit;
 mod login;
@@ -33,6 +34,11 @@ pub fn staff_router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/staff", get(staff::home))
         .route("/staff/admin/security", get(security::page).post(security::save))
+        .route("/staff/admin/accounts", get(accounts::list).post(accounts::create))
+        .route("/staff/admin/accounts/{id}/disable", post(accounts::disable))
+        .route("/staff/admin/accounts/{id}/enable", post(accounts::enable))
+        .route("/staff/admin/accounts/{id}/reset-totp", post(accounts::reset_totp))
+        .route("/account/password", get(accounts::password_form).post(accounts::change_password))
         .route("/staff/audit", get(audit::page))
         .route("/staff/audit/export.xlsx", get(audit::export))
         .route("/staff/practice/{practice}", get(staff::practice))

@@ -1,0 +1,269 @@
+//! Account administration (system administrator) and changing one's own password.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use qinglian_domain::Invalid;
+use qinglian_domain::access::Action;
+use qinglian_domain::password_policy;
+use qinglian_store::model::{AccountSummary, PageRequest};
+use serde::Deserialize;
+
+use super::{render, render_status};
+use crate::auth::{CurrentUser, Staff, UserView};
+use crate::error::{AppError, FieldProblem, PageError, PageForm};
+use crate::i18n::Tr;
+use crate::password::{self, Password};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "staff/accounts.html")]
+struct AccountsPage {
+    t: Tr,
+    user: Option<UserView>,
+    accounts: Vec<AccountSummary>,
+    /// Staff without an account: id, name, role label key.
+    without_account: Vec<(String, String, String)>,
+    errors: Vec<FieldProblem>,
+    form_staff_id: String,
+    form_username: String,
+}
+
+async fn accounts_page(
+    state: &AppState,
+    user: &CurrentUser,
+    t: Tr,
+    errors: Vec<FieldProblem>,
+    form: Option<&NewAccount>,
+) -> Result<AccountsPage, PageError> {
+    let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
+    let accounts = state.store.list_accounts().await.map_err(err)?;
+    let mut without_account = Vec::new();
+    let mut page_no = 1;
+    loop {
+        let page = state
+            .store
+            .list_staff(PageRequest::new(page_no, PageRequest::MAX_LIMIT as u32))
+            .await
+            .map_err(err)?;
+        let n = page.items.len();
+        without_account.extend(
+            page.items
+                .into_iter()
+                .filter(|s| !accounts.iter().any(|a| a.staff_id == s.id))
+                .map(|s| (s.id, s.name, format!("role.{}", s.role))),
+        );
+        if n == 0 || i64::from(page_no) * PageRequest::MAX_LIMIT >= page.total {
+            break;
+        }
+        page_no += 1;
+    }
+    Ok(AccountsPage {
+        t,
+        user: Some(user.view()),
+        accounts,
+        without_account,
+        errors,
+        form_staff_id: form.map(|f| f.staff_id.clone()).unwrap_or_default(),
+        form_username: form.map(|f| f.username.clone()).unwrap_or_default(),
+    })
+}
+
+fn guard(user: &CurrentUser, t: Tr) -> Result<(), PageError> {
+    user.require(Action::ManageSecurity)
+        .map_err(|e| PageError::new(e, t.lang))
+}
+
+pub async fn list(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
+    guard(&user, t)?;
+    Ok(render(&accounts_page(&state, &user, t, Vec::new(), None).await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewAccount {
+    #[serde(default)]
+    staff_id: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Usernames are plain so they are typed the same way everywhere.
+fn parse_username(raw: &str) -> Result<String, Invalid> {
+    let u = raw.trim();
+    let ok = (2..=64).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'));
+    if ok {
+        Ok(u.to_owned())
+    } else {
+        Err(Invalid::field("username", "username.format", Some(u)))
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Staff(user, t): Staff,
+    PageForm(f): PageForm<NewAccount>,
+) -> Result<Response, PageError> {
+    guard(&user, t)?;
+    let checked = parse_username(&f.username).and_then(|u| password_policy::check(&u, &f.password).map(|()| u));
+    let result = match checked {
+        Ok(username) => {
+            let pw = Password::new(f.password.clone());
+            let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
+                .await
+                .map_err(|e| PageError::new(AppError::Internal(e.into()), t.lang))?
+                .map_err(|e| PageError::new(AppError::Internal(e), t.lang))?;
+            state
+                .store
+                .create_account(&user.actor, &f.staff_id, &username, &hash)
+                .await
+                .map_err(AppError::from)
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/staff/admin/accounts").into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = e.field_problems(t);
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &accounts_page(&state, &user, t, errors, Some(&f)).await?,
+            ))
+        }
+        Err(e) => Err(PageError::new(e, t.lang)),
+    }
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    Staff(user, t): Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    guard(&user, t)?;
+    if id == user.session.account_id {
+        // Locking oneself out would leave the county without an administrator.
+        return Err(PageError::new(AppError::Forbidden, t.lang));
+    }
+    state
+        .store
+        .set_account_disabled(&user.actor, &id, true)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))?;
+    Ok(Redirect::to("/staff/admin/accounts").into_response())
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    Staff(user, t): Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    guard(&user, t)?;
+    state
+        .store
+        .set_account_disabled(&user.actor, &id, false)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))?;
+    Ok(Redirect::to("/staff/admin/accounts").into_response())
+}
+
+pub async fn reset_totp(
+    State(state): State<AppState>,
+    Staff(user, t): Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    guard(&user, t)?;
+    state
+        .store
+        .set_totp_secret(&user.actor, &id, None)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))?;
+    Ok(Redirect::to("/staff/admin/accounts").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    t: Tr,
+    user: Option<UserView>,
+    errors: Vec<FieldProblem>,
+    done: bool,
+}
+
+pub async fn password_form(Staff(user, t): Staff) -> Response {
+    render(&PasswordPage {
+        t,
+        user: Some(user.view()),
+        errors: Vec::new(),
+        done: false,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    Staff(user, t): Staff,
+    PageForm(f): PageForm<PasswordForm>,
+) -> Result<Response, PageError> {
+    let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
+    let refuse = |e: Invalid| {
+        let errors = AppError::from(e).field_problems(t);
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                t,
+                user: Some(user.view()),
+                errors,
+                done: false,
+            },
+        )
+    };
+    let account = state
+        .store
+        .find_account(&user.session.username)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| PageError::new(AppError::NotFound, t.lang))?;
+    let current = Password::new(f.current);
+    let hash = account.password_hash.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&current, &hash))
+        .await
+        .map_err(|e| PageError::new(AppError::Internal(e.into()), t.lang))?;
+    if !ok {
+        return Ok(refuse(Invalid::field("current", "password.wrong_current", None)));
+    }
+    if f.new != f.repeat {
+        return Ok(refuse(Invalid::field("repeat", "password.mismatch", None)));
+    }
+    if let Err(e) = password_policy::check(&user.session.username, &f.new) {
+        return Ok(refuse(e));
+    }
+    let pw = Password::new(f.new);
+    let new_hash = tokio::task::spawn_blocking(move || password::hash(&pw))
+        .await
+        .map_err(|e| PageError::new(AppError::Internal(e.into()), t.lang))?
+        .map_err(|e| PageError::new(AppError::Internal(e), t.lang))?;
+    state
+        .store
+        .set_password(&user.actor, &account.id, &new_hash, Some(&user.token_hash))
+        .await
+        .map_err(err)?;
+    Ok(render(&PasswordPage {
+        t,
+        user: Some(user.view()),
+        errors: Vec::new(),
+        done: true,
+    }))
+}
