@@ -35,7 +35,7 @@ pub fn check(username: &str, password: &str) -> Result<(), Invalid> {
     if !username.trim().is_empty() && lower.contains(&username.trim().to_lowercase()) {
         return Err(Invalid::field(field, "password.contains_username", None));
     }
-    if COMMON.contains(&lower.as_str()) || password.chars().all(|c| Some(c) == password.chars().next()) {
+    if COMMON.contains(&lower.as_str()) || password.chars().all(|c| password.starts_with(c)) {
         return Err(Invalid::field(field, "password.common", None));
     }
     Ok(())
