@@ -67,3 +67,23 @@ pub async fn ensure_demo_accounts(store: &dyn Store) -> anyhow::Result<Vec<DemoA
     }
     Ok(out)
 }
+
+/// Demo accounts that still open with the demo password. A real deployment must not start
+/// with any: the password is printed in the README.
+pub async fn demo_accounts_with_demo_password(store: &dyn Store) -> anyhow::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for role in Role::ALL {
+        let username = demo_username(role);
+        if let Some(account) = store.find_account(username).await?
+            && !account.disabled
+        {
+            let hash = account.password_hash.clone();
+            let opens =
+                tokio::task::spawn_blocking(move || password::verify(&Password::new(DEMO_PASSWORD), &hash)).await?;
+            if opens {
+                found.push(username.to_owned());
+            }
+        }
+    }
+    Ok(found)
+}

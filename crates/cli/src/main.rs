@@ -141,6 +141,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Serve { demo } => {
             let mut printed = Vec::new();
+            if !demo {
+                let open = accounts::demo_accounts_with_demo_password(&*store).await?;
+                if !open.is_empty() {
+                    anyhow::bail!(
+                        "演示账号仍使用公开的演示密码，拒绝以正式方式启动。请修改或停用这些账号，或使用 --demo 启动演示：{}\n\
+                         demo accounts still open with the published demo password; change or disable them, \
+                         or start with --demo for a demonstration: {}",
+                        open.join(", "),
+                        open.join(", ")
+                    );
+                }
+            }
             if demo {
                 if store.county().await?.is_none() {
                     create_demo(&*store, DEMO_SEED).await?;

@@ -58,7 +58,7 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from("qinglian.toml"));
         figment::Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("QINGLIAN_").ignore(&["test_postgres_url"]))
+            .merge(Env::prefixed("QINGLIAN_").ignore(&["test_postgres_url", "log"]))
             .extract::<Settings>()
             .map_err(Box::new)
             .and_then(|s| s.validated())
