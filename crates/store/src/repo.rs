@@ -111,7 +111,13 @@ pub trait AccountRepo: Send + Sync {
     /// Disabling also ends every session of the account.
     async fn set_account_disabled(&self, actor: &Actor, account_id: &str, disabled: bool) -> R<()>;
     /// Replaces the password hash and ends the account's other sessions (all but `keep_session`).
-    async fn set_password(&self, actor: &Actor, account_id: &str, password_hash: &str, keep_session: Option<&str>) -> R<()>;
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        account_id: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> R<()>;
     async fn create_session(
         &self,
         token_hash: &str,

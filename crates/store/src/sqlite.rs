@@ -61,8 +61,9 @@ impl SqliteStore {
                 if i > 0 {
                     sql.push(',');
                 }
-                let b = i * 4;
-                sql.push_str(&format!("(?{},?{},?{},?{})", b + 1, b + 2, b + 3, b + 4));
+                // Anonymous `?`: sqlx looks numbered parameters up by name, one by one, which
+                // made a 4,000-parameter statement quadratic (77% of the national import).
+                sql.push_str("(?,?,?,?)");
             }
             sql.push_str(
                 " ON CONFLICT (code) DO UPDATE SET level = excluded.level, name = excluded.name, parent_code = excluded.parent_code \

@@ -341,3 +341,51 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
         Ok(MaybeUser(parts.extensions.get::<CurrentUser>().cloned()))
     }
 }
+
+/// A right, as a type: a handler that takes `ApiCan<cap::EditOrg>` cannot run for a user
+/// without it, and the check happens before the request body is even read.
+pub trait Capability: Send + Sync + 'static {
+    const ACTION: Action;
+}
+
+/// The capabilities handlers ask for, one type per `Action`.
+pub mod cap {
+    use super::{Action, Capability};
+
+    macro_rules! capability {
+        ($($name:ident),*) => {$(
+            #[derive(Debug)]
+            pub struct $name;
+            impl Capability for $name {
+                const ACTION: Action = Action::$name;
+            }
+        )*};
+    }
+    capability!(ReadOrg, EditOrg, EditArticles, ManageSecurity, ReadAudit);
+}
+
+/// The signed-in user, proven to hold capability `C`, for the JSON API.
+pub struct ApiCan<C>(pub CurrentUser, pub std::marker::PhantomData<C>);
+
+impl<C: Capability> FromRequestParts<AppState> for ApiCan<C> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ApiStaff(user) = ApiStaff::from_request_parts(parts, state).await?;
+        user.require(C::ACTION)?;
+        Ok(ApiCan(user, std::marker::PhantomData))
+    }
+}
+
+/// The signed-in user, proven to hold capability `C`, for staff pages.
+pub struct Can<C>(pub CurrentUser, pub Tr, pub std::marker::PhantomData<C>);
+
+impl<C: Capability> FromRequestParts<AppState> for Can<C> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Staff(user, tr) = Staff::from_request_parts(parts, state).await?;
+        user.require(C::ACTION).map_err(|e| PageError::new(e, tr.lang))?;
+        Ok(Can(user, tr, std::marker::PhantomData))
+    }
+}

@@ -10,6 +10,7 @@ mod jobs;
 mod observe;
 mod pages;
 pub mod password;
+pub mod routes;
 pub mod settings;
 mod state;
 pub mod totp;
@@ -78,12 +79,13 @@ fn routes(state: AppState) -> axum::Router {
 
     let max_body = state.settings.max_body_bytes;
     let (api_router, openapi) = api::router();
-    let staff = pages::staff_router()
+    // Every page and API route passes the session layer: it finds the user and checks CSRF.
+    let app = pages::router_and_table()
+        .0
         .merge(api_router)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer));
     axum::Router::new()
-        .merge(pages::public_router())
-        .merge(staff)
+        .merge(app)
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))

@@ -1,12 +1,11 @@
 //! Look-ups in the national division registry.
 
 use axum::extract::{Path, State};
-use qinglian_domain::access::Action;
 use qinglian_domain::division::DivisionCode;
 use qinglian_store::model::Division;
 use serde::Serialize;
 
-use crate::auth::ApiStaff;
+use crate::auth::{ApiCan, cap};
 use crate::error::{ApiError, ApiJson, ErrorBody};
 use crate::state::AppState;
 
@@ -24,10 +23,9 @@ pub struct DivisionWithChildren {
     responses((status = 200, body = DivisionWithChildren), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_division(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    _: ApiCan<cap::ReadOrg>,
     Path(code): Path<String>,
 ) -> Result<ApiJson<DivisionWithChildren>, ApiError> {
-    user.require(Action::ReadOrg)?;
     let code = DivisionCode::parse("code", &code)?;
     let division = state.store.get_division(code.as_str()).await?;
     let children = state.store.division_children(code.as_str()).await?;

@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ErrorBody, FieldProblem};
+use crate::routes::Access;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -41,6 +42,42 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(articles::get_article))
         .split_for_parts()
 }
+
+/// Who may call each API operation; the matrix test checks it against the OpenAPI document
+/// (so an operation missing here fails the suite) and against the handlers' own checks.
+pub const ACCESS: &[(&str, &str, Access)] = {
+    use Access::{Can, Public};
+    use qinglian_domain::access::Action::{EditOrg, ReadOrg};
+    &[
+        ("GET", "/api/v1/county", Can(ReadOrg)),
+        ("GET", "/api/v1/townships", Can(ReadOrg)),
+        ("POST", "/api/v1/townships", Can(EditOrg)),
+        ("GET", "/api/v1/townships/{id}", Can(ReadOrg)),
+        ("PATCH", "/api/v1/townships/{id}", Can(EditOrg)),
+        ("GET", "/api/v1/villages", Can(ReadOrg)),
+        ("POST", "/api/v1/villages", Can(EditOrg)),
+        ("GET", "/api/v1/villages/{id}", Can(ReadOrg)),
+        ("PATCH", "/api/v1/villages/{id}", Can(EditOrg)),
+        ("GET", "/api/v1/departments", Can(ReadOrg)),
+        ("POST", "/api/v1/departments", Can(EditOrg)),
+        ("GET", "/api/v1/offices", Can(ReadOrg)),
+        ("POST", "/api/v1/offices", Can(EditOrg)),
+        ("GET", "/api/v1/stationed-groups", Can(ReadOrg)),
+        ("POST", "/api/v1/stationed-groups", Can(EditOrg)),
+        ("GET", "/api/v1/stationed-groups/{id}", Can(ReadOrg)),
+        ("GET", "/api/v1/zones", Can(ReadOrg)),
+        ("POST", "/api/v1/zones", Can(EditOrg)),
+        ("GET", "/api/v1/zones/{id}", Can(ReadOrg)),
+        ("PUT", "/api/v1/zones/{id}", Can(EditOrg)),
+        ("GET", "/api/v1/staff", Can(ReadOrg)),
+        ("POST", "/api/v1/staff", Can(EditOrg)),
+        ("GET", "/api/v1/staff/{id}", Can(ReadOrg)),
+        ("PUT", "/api/v1/staff/{id}", Can(EditOrg)),
+        ("GET", "/api/v1/divisions/{code}", Can(ReadOrg)),
+        ("GET", "/api/v1/articles", Public),
+        ("GET", "/api/v1/articles/{id}", Public),
+    ]
+};
 
 /// Paging for list endpoints.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -3,14 +3,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use qinglian_domain::access::Action;
 use qinglian_domain::error::Name;
 use qinglian_domain::org::{StaffInput, TownshipInput, UnitInput, VillageInput, ZoneInput};
 use qinglian_store::model::{County, Department, Staff, StationedGroup, Township, Unit, Village, VillageFilter, Zone};
 use serde::{Deserialize, Serialize};
 
 use super::Paging;
-use crate::auth::ApiStaff;
+use crate::auth::{ApiCan, cap};
 use crate::error::{ApiError, ApiJson, ApiQuery, AppError, ErrorBody};
 use crate::state::AppState;
 
@@ -24,8 +23,7 @@ pub struct PageOf<T> {
 }
 
 #[utoipa::path(get, path = "/api/v1/county", tag = "org", responses((status = 200, body = County), (status = 404, body = ErrorBody)))]
-pub async fn get_county(State(state): State<AppState>, ApiStaff(user): ApiStaff) -> Res<County> {
-    user.require(Action::ReadOrg)?;
+pub async fn get_county(State(state): State<AppState>, _: ApiCan<cap::ReadOrg>) -> Res<County> {
     state
         .store
         .county()
@@ -49,8 +47,7 @@ pub struct Rename {
 }
 
 #[utoipa::path(get, path = "/api/v1/townships", tag = "org", responses((status = 200, body = Vec<Township>)))]
-pub async fn list_townships(State(state): State<AppState>, ApiStaff(user): ApiStaff) -> Res<Vec<Township>> {
-    user.require(Action::ReadOrg)?;
+pub async fn list_townships(State(state): State<AppState>, _: ApiCan<cap::ReadOrg>) -> Res<Vec<Township>> {
     Ok(ApiJson(state.store.list_townships().await?))
 }
 
@@ -58,10 +55,9 @@ pub async fn list_townships(State(state): State<AppState>, ApiStaff(user): ApiSt
     responses((status = 201, body = Township), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_township(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     ApiJson(body): ApiJson<NewDivisionUnit>,
 ) -> Created<Township> {
-    user.require(Action::EditOrg)?;
     let input = TownshipInput::parse(&body.division_code, &body.name)?;
     Ok((
         StatusCode::CREATED,
@@ -73,10 +69,9 @@ pub async fn create_township(
     responses((status = 200, body = Township), (status = 404, body = ErrorBody)))]
 pub async fn get_township(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    _: ApiCan<cap::ReadOrg>,
     Path(id): Path<String>,
 ) -> Res<Township> {
-    user.require(Action::ReadOrg)?;
     Ok(ApiJson(state.store.get_township(&id).await?))
 }
 
@@ -84,11 +79,10 @@ pub async fn get_township(
     responses((status = 200, body = Township), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rename_township(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Rename>,
 ) -> Res<Township> {
-    user.require(Action::EditOrg)?;
     let name = Name::parse("name", &body.name)?;
     Ok(ApiJson(state.store.rename_township(&user.actor, &id, &name).await?))
 }
@@ -106,10 +100,9 @@ pub struct VillageQuery {
 #[utoipa::path(get, path = "/api/v1/villages", tag = "org", params(VillageQuery), responses((status = 200, body = PageOf<Village>)))]
 pub async fn list_villages(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    _: ApiCan<cap::ReadOrg>,
     ApiQuery(q): ApiQuery<VillageQuery>,
 ) -> Res<PageOf<Village>> {
-    user.require(Action::ReadOrg)?;
     let paging = Paging {
         page: q.page,
         per_page: q.per_page,
@@ -129,10 +122,9 @@ pub async fn list_villages(
     responses((status = 201, body = Village), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_village(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     ApiJson(body): ApiJson<NewDivisionUnit>,
 ) -> Created<Village> {
-    user.require(Action::EditOrg)?;
     let input = VillageInput::parse(&body.division_code, &body.name)?;
     Ok((
         StatusCode::CREATED,
@@ -144,10 +136,9 @@ pub async fn create_village(
     responses((status = 200, body = Village), (status = 404, body = ErrorBody)))]
 pub async fn get_village(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    _: ApiCan<cap::ReadOrg>,
     Path(id): Path<String>,
 ) -> Res<Village> {
-    user.require(Action::ReadOrg)?;
     Ok(ApiJson(state.store.get_village(&id).await?))
 }
 
@@ -155,11 +146,10 @@ pub async fn get_village(
     responses((status = 200, body = Village), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rename_village(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Rename>,
 ) -> Res<Village> {
-    user.require(Action::EditOrg)?;
     let name = Name::parse("name", &body.name)?;
     Ok(ApiJson(state.store.rename_village(&user.actor, &id, &name).await?))
 }
@@ -173,8 +163,7 @@ pub struct NewUnit {
 }
 
 #[utoipa::path(get, path = "/api/v1/departments", tag = "org", responses((status = 200, body = Vec<Department>)))]
-pub async fn list_departments(State(state): State<AppState>, ApiStaff(user): ApiStaff) -> Res<Vec<Department>> {
-    user.require(Action::ReadOrg)?;
+pub async fn list_departments(State(state): State<AppState>, _: ApiCan<cap::ReadOrg>) -> Res<Vec<Department>> {
     Ok(ApiJson(state.store.list_departments().await?))
 }
 
@@ -182,10 +171,9 @@ pub async fn list_departments(State(state): State<AppState>, ApiStaff(user): Api
     responses((status = 201, body = Department), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_department(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     ApiJson(body): ApiJson<NewUnit>,
 ) -> Created<Department> {
-    user.require(Action::EditOrg)?;
     let input = UnitInput::parse(&body.code, &body.name)?;
     Ok((
         StatusCode::CREATED,
@@ -194,8 +182,7 @@ pub async fn create_department(
 }
 
 #[utoipa::path(get, path = "/api/v1/offices", tag = "org", responses((status = 200, body = Vec<Unit>)))]
-pub async fn list_offices(State(state): State<AppState>, ApiStaff(user): ApiStaff) -> Res<Vec<Unit>> {
-    user.require(Action::ReadOrg)?;
+pub async fn list_offices(State(state): State<AppState>, _: ApiCan<cap::ReadOrg>) -> Res<Vec<Unit>> {
     Ok(ApiJson(state.store.list_offices().await?))
 }
 
@@ -203,10 +190,9 @@ pub async fn list_offices(State(state): State<AppState>, ApiStaff(user): ApiStaf
     responses((status = 201, body = Unit), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_office(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     ApiJson(body): ApiJson<NewUnit>,
 ) -> Created<Unit> {
-    user.require(Action::EditOrg)?;
     let input = UnitInput::parse(&body.code, &body.name)?;
     Ok((
         StatusCode::CREATED,
@@ -225,11 +211,7 @@ pub struct NewStationedGroup {
 }
 
 #[utoipa::path(get, path = "/api/v1/stationed-groups", tag = "org", responses((status = 200, body = Vec<StationedGroup>)))]
-pub async fn list_stationed_groups(
-    State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
-) -> Res<Vec<StationedGroup>> {
-    user.require(Action::ReadOrg)?;
+pub async fn list_stationed_groups(State(state): State<AppState>, _: ApiCan<cap::ReadOrg>) -> Res<Vec<StationedGroup>> {
     Ok(ApiJson(state.store.list_stationed_groups().await?))
 }
 
@@ -237,10 +219,9 @@ pub async fn list_stationed_groups(
     responses((status = 201, body = StationedGroup), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_stationed_group(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     ApiJson(body): ApiJson<NewStationedGroup>,
 ) -> Created<StationedGroup> {
-    user.require(Action::EditOrg)?;
     let input = UnitInput::parse(&body.code, &body.name)?;
     Ok((
         StatusCode::CREATED,
@@ -257,10 +238,9 @@ pub async fn create_stationed_group(
     responses((status = 200, body = StationedGroup), (status = 404, body = ErrorBody)))]
 pub async fn get_stationed_group(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    _: ApiCan<cap::ReadOrg>,
     Path(id): Path<String>,
 ) -> Res<StationedGroup> {
-    user.require(Action::ReadOrg)?;
     Ok(ApiJson(state.store.get_stationed_group(&id).await?))
 }
 
@@ -288,8 +268,7 @@ impl ZoneBody {
 }
 
 #[utoipa::path(get, path = "/api/v1/zones", tag = "org", responses((status = 200, body = Vec<Zone>)))]
-pub async fn list_zones(State(state): State<AppState>, ApiStaff(user): ApiStaff) -> Res<Vec<Zone>> {
-    user.require(Action::ReadOrg)?;
+pub async fn list_zones(State(state): State<AppState>, _: ApiCan<cap::ReadOrg>) -> Res<Vec<Zone>> {
     Ok(ApiJson(state.store.list_zones().await?))
 }
 
@@ -297,10 +276,9 @@ pub async fn list_zones(State(state): State<AppState>, ApiStaff(user): ApiStaff)
     responses((status = 201, body = Zone), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_zone(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     ApiJson(body): ApiJson<ZoneBody>,
 ) -> Created<Zone> {
-    user.require(Action::EditOrg)?;
     let input = body.parse()?;
     Ok((
         StatusCode::CREATED,
@@ -310,8 +288,7 @@ pub async fn create_zone(
 
 #[utoipa::path(get, path = "/api/v1/zones/{id}", tag = "org", params(("id" = String, Path)),
     responses((status = 200, body = Zone), (status = 404, body = ErrorBody)))]
-pub async fn get_zone(State(state): State<AppState>, ApiStaff(user): ApiStaff, Path(id): Path<String>) -> Res<Zone> {
-    user.require(Action::ReadOrg)?;
+pub async fn get_zone(State(state): State<AppState>, _: ApiCan<cap::ReadOrg>, Path(id): Path<String>) -> Res<Zone> {
     Ok(ApiJson(state.store.get_zone(&id).await?))
 }
 
@@ -319,11 +296,10 @@ pub async fn get_zone(State(state): State<AppState>, ApiStaff(user): ApiStaff, P
     responses((status = 200, body = Zone), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_zone(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ZoneBody>,
 ) -> Res<Zone> {
-    user.require(Action::EditOrg)?;
     let input = body.parse()?;
     Ok(ApiJson(state.store.update_zone(&user.actor, &id, &input).await?))
 }
@@ -352,10 +328,9 @@ impl StaffBody {
 #[utoipa::path(get, path = "/api/v1/staff", tag = "org", params(Paging), responses((status = 200, body = PageOf<Staff>)))]
 pub async fn list_staff(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    _: ApiCan<cap::ReadOrg>,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> Res<PageOf<Staff>> {
-    user.require(Action::ReadOrg)?;
     let page = state.store.list_staff(p.request()).await?;
     Ok(ApiJson(PageOf {
         items: page.items,
@@ -367,10 +342,9 @@ pub async fn list_staff(
     responses((status = 201, body = Staff), (status = 422, body = ErrorBody)))]
 pub async fn create_staff(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     ApiJson(body): ApiJson<StaffBody>,
 ) -> Created<Staff> {
-    user.require(Action::EditOrg)?;
     let input = body.parse()?;
     Ok((
         StatusCode::CREATED,
@@ -380,8 +354,7 @@ pub async fn create_staff(
 
 #[utoipa::path(get, path = "/api/v1/staff/{id}", tag = "org", params(("id" = String, Path)),
     responses((status = 200, body = Staff), (status = 404, body = ErrorBody)))]
-pub async fn get_staff(State(state): State<AppState>, ApiStaff(user): ApiStaff, Path(id): Path<String>) -> Res<Staff> {
-    user.require(Action::ReadOrg)?;
+pub async fn get_staff(State(state): State<AppState>, _: ApiCan<cap::ReadOrg>, Path(id): Path<String>) -> Res<Staff> {
     Ok(ApiJson(state.store.get_staff(&id).await?))
 }
 
@@ -389,11 +362,10 @@ pub async fn get_staff(State(state): State<AppState>, ApiStaff(user): ApiStaff, 
     responses((status = 200, body = Staff), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_staff(
     State(state): State<AppState>,
-    ApiStaff(user): ApiStaff,
+    ApiCan(user, _): ApiCan<cap::EditOrg>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StaffBody>,
 ) -> Res<Staff> {
-    user.require(Action::EditOrg)?;
     let input = body.parse()?;
     Ok(ApiJson(state.store.update_staff(&user.actor, &id, &input).await?))
 }

@@ -5,13 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use qinglian_domain::Invalid;
-use qinglian_domain::access::Action;
 use qinglian_domain::password_policy;
 use qinglian_store::model::{AccountSummary, PageRequest};
 use serde::Deserialize;
 
 use super::{render, render_status};
-use crate::auth::{CurrentUser, Staff, UserView};
+use crate::auth::{Can, CurrentUser, Staff, UserView, cap};
 use crate::error::{AppError, FieldProblem, PageError, PageForm};
 use crate::i18n::Tr;
 use crate::password::{self, Password};
@@ -70,13 +69,10 @@ async fn accounts_page(
     })
 }
 
-fn guard(user: &CurrentUser, t: Tr) -> Result<(), PageError> {
-    user.require(Action::ManageSecurity)
-        .map_err(|e| PageError::new(e, t.lang))
-}
-
-pub async fn list(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
-    guard(&user, t)?;
+pub async fn list(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::ManageSecurity>,
+) -> Result<Response, PageError> {
     Ok(render(&accounts_page(&state, &user, t, Vec::new(), None).await?))
 }
 
@@ -105,10 +101,9 @@ fn parse_username(raw: &str) -> Result<String, Invalid> {
 
 pub async fn create(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::ManageSecurity>,
     PageForm(f): PageForm<NewAccount>,
 ) -> Result<Response, PageError> {
-    guard(&user, t)?;
     let checked = parse_username(&f.username).and_then(|u| password_policy::check(&u, &f.password).map(|()| u));
     let result = match checked {
         Ok(username) => {
@@ -140,10 +135,9 @@ pub async fn create(
 
 pub async fn disable(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::ManageSecurity>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    guard(&user, t)?;
     if id == user.session.account_id {
         // Locking oneself out would leave the county without an administrator.
         return Err(PageError::new(AppError::Forbidden, t.lang));
@@ -158,10 +152,9 @@ pub async fn disable(
 
 pub async fn enable(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::ManageSecurity>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    guard(&user, t)?;
     state
         .store
         .set_account_disabled(&user.actor, &id, false)
@@ -172,10 +165,9 @@ pub async fn enable(
 
 pub async fn reset_totp(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::ManageSecurity>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    guard(&user, t)?;
     state
         .store
         .set_totp_secret(&user.actor, &id, None)

@@ -5,14 +5,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use qinglian_domain::access::Action;
 use qinglian_domain::article::{ArticleInput, Column};
 use qinglian_store::model::{Article, PageRequest};
 use serde::Deserialize;
 
 use super::portal::ArticlePage;
 use super::{PageQuery, Pager, render, render_status};
-use crate::auth::{CurrentUser, Staff, UserView};
+use crate::auth::{Can, CurrentUser, UserView, cap};
 use crate::error::{AppError, FieldProblem, PageError, PageForm};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -28,13 +27,11 @@ struct ListPage {
     pager: Pager,
 }
 
-fn guard(user: &CurrentUser, t: Tr) -> Result<(), PageError> {
-    user.require(Action::EditArticles)
-        .map_err(|e| PageError::new(e, t.lang))
-}
-
-pub async fn list(State(state): State<AppState>, Staff(user, t): Staff, Query(q): Query<PageQuery>) -> PageResult {
-    guard(&user, t)?;
+pub async fn list(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditArticles>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
     let page_no = q.page.unwrap_or(1);
     let page = state
         .store
@@ -97,8 +94,7 @@ fn form_page(t: Tr, user: &CurrentUser, id: Option<String>, f: ArticleForm, erro
     }
 }
 
-pub async fn new_form(Staff(user, t): Staff) -> PageResult {
-    guard(&user, t)?;
+pub async fn new_form(Can(user, t, _): Can<cap::EditArticles>) -> PageResult {
     let f = ArticleForm {
         column: Column::Notice.as_str().to_owned(),
         ..Default::default()
@@ -106,8 +102,11 @@ pub async fn new_form(Staff(user, t): Staff) -> PageResult {
     Ok(render(&form_page(t, &user, None, f, Vec::new())))
 }
 
-pub async fn edit_form(State(state): State<AppState>, Staff(user, t): Staff, Path(id): Path<String>) -> PageResult {
-    guard(&user, t)?;
+pub async fn edit_form(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditArticles>,
+    Path(id): Path<String>,
+) -> PageResult {
     let a = state
         .store
         .get_article(&id)
@@ -124,7 +123,6 @@ pub async fn edit_form(State(state): State<AppState>, Staff(user, t): Staff, Pat
 }
 
 async fn save(state: AppState, user: CurrentUser, t: Tr, id: Option<String>, f: ArticleForm) -> PageResult {
-    guard(&user, t)?;
     let result = match ArticleInput::parse(&f.column, &f.title, &f.source, &f.author, &f.body) {
         Ok(input) => match &id {
             Some(id) => state
@@ -155,7 +153,7 @@ async fn save(state: AppState, user: CurrentUser, t: Tr, id: Option<String>, f: 
 
 pub async fn create(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditArticles>,
     PageForm(f): PageForm<ArticleForm>,
 ) -> PageResult {
     save(state, user, t, None, f).await
@@ -163,15 +161,18 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditArticles>,
     Path(id): Path<String>,
     PageForm(f): PageForm<ArticleForm>,
 ) -> PageResult {
     save(state, user, t, Some(id), f).await
 }
 
-pub async fn preview(State(state): State<AppState>, Staff(user, t): Staff, Path(id): Path<String>) -> PageResult {
-    guard(&user, t)?;
+pub async fn preview(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditArticles>,
+    Path(id): Path<String>,
+) -> PageResult {
     let a = state
         .store
         .get_article(&id)
@@ -181,7 +182,6 @@ pub async fn preview(State(state): State<AppState>, Staff(user, t): Staff, Path(
 }
 
 async fn set_published(state: AppState, user: CurrentUser, t: Tr, id: String, published: bool) -> PageResult {
-    guard(&user, t)?;
     state
         .store
         .set_published(&user.actor, &id, published, Utc::now())
@@ -190,10 +190,18 @@ async fn set_published(state: AppState, user: CurrentUser, t: Tr, id: String, pu
     Ok(Redirect::to("/staff/articles").into_response())
 }
 
-pub async fn publish(State(state): State<AppState>, Staff(user, t): Staff, Path(id): Path<String>) -> PageResult {
+pub async fn publish(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditArticles>,
+    Path(id): Path<String>,
+) -> PageResult {
     set_published(state, user, t, id, true).await
 }
 
-pub async fn unpublish(State(state): State<AppState>, Staff(user, t): Staff, Path(id): Path<String>) -> PageResult {
+pub async fn unpublish(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditArticles>,
+    Path(id): Path<String>,
+) -> PageResult {
     set_published(state, user, t, id, false).await
 }

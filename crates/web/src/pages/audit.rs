@@ -7,13 +7,12 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use qinglian_domain::Invalid;
-use qinglian_domain::access::Action;
 use qinglian_domain::audit::{AuditAction, AuditResult};
 use qinglian_store::model::{AuditEvent, AuditFilter, PageRequest};
 use serde::Deserialize;
 
 use super::{Pager, render};
-use crate::auth::{CurrentUser, Staff, UserView};
+use crate::auth::{Can, UserView, cap};
 use crate::error::{AppError, FieldProblem, PageError};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -119,16 +118,11 @@ impl From<AuditEvent> for EventRow {
     }
 }
 
-fn guard(user: &CurrentUser, t: Tr) -> Result<(), PageError> {
-    user.require(Action::ReadAudit).map_err(|e| PageError::new(e, t.lang))
-}
-
 pub async fn page(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::ReadAudit>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    guard(&user, t)?;
     let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
     let page_no = q.page.unwrap_or(1);
     let (events, total, errors) = match q.filter() {
@@ -169,10 +163,9 @@ pub async fn page(
 
 pub async fn export(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::ReadAudit>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    guard(&user, t)?;
     let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
     let filter = q.filter().map_err(|e| PageError::new(e, t.lang))?;
     let first = state

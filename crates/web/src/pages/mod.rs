@@ -18,50 +18,145 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::routes::{Access, Registrar, RouteSpec};
 use crate::state::AppState;
 
-pub fn public_router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(portal::home))
-        .route("/articles", get(portal::column))
-        .route("/articles/{id}", get(portal::article))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/login/totp", get(second_factor::form).post(second_factor::submit))
-}
-
-pub fn staff_router() -> Router<AppState> {
-    Router::new()
-        .route("/logout", post(login::logout))
-        .route("/staff", get(staff::home))
-        .route("/staff/admin/security", get(security::page).post(security::save))
-        .route("/staff/admin/accounts", get(accounts::list).post(accounts::create))
-        .route("/staff/admin/accounts/{id}/disable", post(accounts::disable))
-        .route("/staff/admin/accounts/{id}/enable", post(accounts::enable))
-        .route("/staff/admin/accounts/{id}/reset-totp", post(accounts::reset_totp))
-        .route("/account/password", get(accounts::password_form).post(accounts::change_password))
-        .route("/staff/audit", get(audit::page))
-        .route("/staff/audit/export.xlsx", get(audit::export))
-        .route("/staff/practice/{practice}", get(staff::practice))
-        .route("/staff/org/townships", get(org::townships).post(org::create_township))
-        .route("/staff/org/townships/{id}", get(org::township))
-        .route("/staff/org/townships/{id}/rename", post(org::rename_township))
-        .route("/staff/org/villages", get(org::villages).post(org::create_village))
+/// The pages and who may use them. Signing in, the second factor and the portal are public;
+/// everything else needs a session, and most an action from `domain::access`.
+pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
+    use Access::{Can, Public, SignedIn};
+    use qinglian_domain::access::Action::{EditArticles, EditOrg, ManageSecurity, ReadAudit, ReadOrg};
+    Registrar::new()
+        .route("/", get(portal::home), &[("GET", Public)])
+        .route("/articles", get(portal::column), &[("GET", Public)])
+        .route("/articles/{id}", get(portal::article), &[("GET", Public)])
+        .route(
+            "/login",
+            get(login::form).post(login::submit),
+            &[("GET", Public), ("POST", Public)],
+        )
+        .route(
+            "/login/totp",
+            get(second_factor::form).post(second_factor::submit),
+            &[("GET", Public), ("POST", Public)],
+        )
+        .route("/logout", post(login::logout), &[("POST", SignedIn)])
+        .route("/staff", get(staff::home), &[("GET", Can(ReadOrg))])
+        .route(
+            "/staff/admin/security",
+            get(security::page).post(security::save),
+            &[("GET", Can(ManageSecurity)), ("POST", Can(ManageSecurity))],
+        )
+        .route(
+            "/staff/admin/accounts",
+            get(accounts::list).post(accounts::create),
+            &[("GET", Can(ManageSecurity)), ("POST", Can(ManageSecurity))],
+        )
+        .route(
+            "/staff/admin/accounts/{id}/disable",
+            post(accounts::disable),
+            &[("POST", Can(ManageSecurity))],
+        )
+        .route(
+            "/staff/admin/accounts/{id}/enable",
+            post(accounts::enable),
+            &[("POST", Can(ManageSecurity))],
+        )
+        .route(
+            "/staff/admin/accounts/{id}/reset-totp",
+            post(accounts::reset_totp),
+            &[("POST", Can(ManageSecurity))],
+        )
+        .route(
+            "/account/password",
+            get(accounts::password_form).post(accounts::change_password),
+            &[("GET", SignedIn), ("POST", SignedIn)],
+        )
+        .route("/staff/audit", get(audit::page), &[("GET", Can(ReadAudit))])
+        .route(
+            "/staff/audit/export.xlsx",
+            get(audit::export),
+            &[("GET", Can(ReadAudit))],
+        )
+        .route("/staff/practice/{practice}", get(staff::practice), &[("GET", SignedIn)])
+        .route(
+            "/staff/org/townships",
+            get(org::townships).post(org::create_township),
+            &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
+        )
+        .route(
+            "/staff/org/townships/{id}",
+            get(org::township),
+            &[("GET", Can(ReadOrg))],
+        )
+        .route(
+            "/staff/org/townships/{id}/rename",
+            post(org::rename_township),
+            &[("POST", Can(EditOrg))],
+        )
+        .route(
+            "/staff/org/villages",
+            get(org::villages).post(org::create_village),
+            &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
+        )
         .route(
             "/staff/org/departments",
             get(org::departments).post(org::create_department),
+            &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
         )
-        .route("/staff/org/offices", get(org::offices).post(org::create_office))
-        .route("/staff/org/groups", get(org::groups))
-        .route("/staff/org/zones", get(zones::list).post(zones::create))
-        .route("/staff/org/zones/new", get(zones::new_form))
-        .route("/staff/org/zones/{id}", get(zones::edit_form).post(zones::update))
-        .route("/staff/org/staff", get(people::list).post(people::create))
-        .route("/staff/articles", get(articles::list).post(articles::create))
-        .route("/staff/articles/new", get(articles::new_form))
-        .route("/staff/articles/{id}", get(articles::edit_form).post(articles::update))
-        .route("/staff/articles/{id}/preview", get(articles::preview))
-        .route("/staff/articles/{id}/publish", post(articles::publish))
-        .route("/staff/articles/{id}/unpublish", post(articles::unpublish))
+        .route(
+            "/staff/org/offices",
+            get(org::offices).post(org::create_office),
+            &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
+        )
+        .route("/staff/org/groups", get(org::groups), &[("GET", Can(ReadOrg))])
+        .route(
+            "/staff/org/zones",
+            get(zones::list).post(zones::create),
+            &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
+        )
+        .route("/staff/org/zones/new", get(zones::new_form), &[("GET", Can(EditOrg))])
+        .route(
+            "/staff/org/zones/{id}",
+            get(zones::edit_form).post(zones::update),
+            &[("GET", Can(EditOrg)), ("POST", Can(EditOrg))],
+        )
+        .route(
+            "/staff/org/staff",
+            get(people::list).post(people::create),
+            &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
+        )
+        .route(
+            "/staff/articles",
+            get(articles::list).post(articles::create),
+            &[("GET", Can(EditArticles)), ("POST", Can(EditArticles))],
+        )
+        .route(
+            "/staff/articles/new",
+            get(articles::new_form),
+            &[("GET", Can(EditArticles))],
+        )
+        .route(
+            "/staff/articles/{id}",
+            get(articles::edit_form).post(articles::update),
+            &[("GET", Can(EditArticles)), ("POST", Can(EditArticles))],
+        )
+        .route(
+            "/staff/articles/{id}/preview",
+            get(articles::preview),
+            &[("GET", Can(EditArticles))],
+        )
+        .route(
+            "/staff/articles/{id}/publish",
+            post(articles::publish),
+            &[("POST", Can(EditArticles))],
+        )
+        .route(
+            "/staff/articles/{id}/unpublish",
+            post(articles::unpublish),
+            &[("POST", Can(EditArticles))],
+        )
+        .into_parts()
 }
 
 /// Renders a template; a rendering failure is logged and answered as a plain 500.

@@ -4,14 +4,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use qinglian_domain::access::Action;
 use qinglian_domain::error::Name;
 use qinglian_domain::org::{TownshipInput, UnitInput, VillageInput};
 use qinglian_store::model::{PageRequest, Township, Village, VillageFilter};
 use serde::Deserialize;
 
 use super::{PageQuery, Pager, render, render_status};
-use crate::auth::{Staff, UserView};
+use crate::auth::{Can, UserView, cap};
 use crate::error::{AppError, FieldProblem, PageError, PageForm};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -72,17 +71,15 @@ async fn townships_page(
     })
 }
 
-pub async fn townships(State(state): State<AppState>, Staff(user, t): Staff) -> PageResult {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn townships(State(state): State<AppState>, Can(user, t, _): Can<cap::ReadOrg>) -> PageResult {
     Ok(render(&townships_page(&state, &user, t, Vec::new(), None).await?))
 }
 
 pub async fn create_township(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditOrg>,
     PageForm(f): PageForm<CodeNameForm>,
 ) -> PageResult {
-    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let result = match TownshipInput::parse(&f.division_code, &f.name) {
         Ok(input) => state
             .store
@@ -145,8 +142,11 @@ async fn township_page(
     })
 }
 
-pub async fn township(State(state): State<AppState>, Staff(user, t): Staff, Path(id): Path<String>) -> PageResult {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn township(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::ReadOrg>,
+    Path(id): Path<String>,
+) -> PageResult {
     Ok(render(&township_page(&state, &user, t, &id, Vec::new(), None).await?))
 }
 
@@ -158,11 +158,10 @@ pub struct NameForm {
 
 pub async fn rename_township(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditOrg>,
     Path(id): Path<String>,
     PageForm(f): PageForm<NameForm>,
 ) -> PageResult {
-    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let result = match Name::parse("name", &f.name) {
         Ok(name) => state
             .store
@@ -183,10 +182,9 @@ pub async fn rename_township(
 
 pub async fn create_village(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditOrg>,
     PageForm(f): PageForm<CodeNameForm>,
 ) -> PageResult {
-    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let input = VillageInput::parse(&f.division_code, &f.name);
     let result = match &input {
         Ok(input) => state
@@ -230,8 +228,11 @@ struct VillagesPage {
     pager: Pager,
 }
 
-pub async fn villages(State(state): State<AppState>, Staff(user, t): Staff, Query(q): Query<PageQuery>) -> PageResult {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn villages(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::ReadOrg>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
     let page_no = q.page.unwrap_or(1);
     let search = q.q.clone().unwrap_or_default();
     let filter = VillageFilter {
@@ -385,7 +386,6 @@ async fn create_unit(
     kind: UnitKind,
     f: CodeNameForm,
 ) -> PageResult {
-    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let result = match UnitInput::parse(&f.code, &f.name) {
         Ok(input) => match kind {
             UnitKind::Department => state
@@ -420,8 +420,7 @@ async fn create_unit(
     }
 }
 
-pub async fn departments(State(state): State<AppState>, Staff(user, t): Staff) -> PageResult {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn departments(State(state): State<AppState>, Can(user, t, _): Can<cap::ReadOrg>) -> PageResult {
     Ok(render(
         &units_page(&state, &user, t, UnitKind::Department, Vec::new(), None).await?,
     ))
@@ -429,14 +428,13 @@ pub async fn departments(State(state): State<AppState>, Staff(user, t): Staff) -
 
 pub async fn create_department(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditOrg>,
     PageForm(f): PageForm<CodeNameForm>,
 ) -> PageResult {
     create_unit(state, user, t, UnitKind::Department, f).await
 }
 
-pub async fn offices(State(state): State<AppState>, Staff(user, t): Staff) -> PageResult {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn offices(State(state): State<AppState>, Can(user, t, _): Can<cap::ReadOrg>) -> PageResult {
     Ok(render(
         &units_page(&state, &user, t, UnitKind::Office, Vec::new(), None).await?,
     ))
@@ -444,14 +442,13 @@ pub async fn offices(State(state): State<AppState>, Staff(user, t): Staff) -> Pa
 
 pub async fn create_office(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditOrg>,
     PageForm(f): PageForm<CodeNameForm>,
 ) -> PageResult {
     create_unit(state, user, t, UnitKind::Office, f).await
 }
 
-pub async fn groups(State(state): State<AppState>, Staff(user, t): Staff) -> PageResult {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn groups(State(state): State<AppState>, Can(user, t, _): Can<cap::ReadOrg>) -> PageResult {
     Ok(render(
         &units_page(&state, &user, t, UnitKind::Group, Vec::new(), None).await?,
     ))

@@ -4,14 +4,13 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use qinglian_domain::access::Action;
 use qinglian_domain::org::StaffInput;
 use qinglian_domain::role::Role;
 use qinglian_store::model::{PageRequest, Staff as StaffRow, Unit};
 use serde::Deserialize;
 
 use super::{PageQuery, Pager, render, render_status};
-use crate::auth::{CurrentUser, Staff, UserView};
+use crate::auth::{Can, CurrentUser, UserView, cap};
 use crate::error::{AppError, FieldProblem, PageError, PageForm};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -116,10 +115,9 @@ async fn page(
 
 pub async fn list(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::ReadOrg>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, PageError> {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
     Ok(render(
         &page(&state, &user, t, q.page.unwrap_or(1), Vec::new(), StaffForm::default()).await?,
     ))
@@ -127,10 +125,9 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditOrg>,
     PageForm(f): PageForm<StaffForm>,
 ) -> Result<Response, PageError> {
-    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let result = match StaffInput::parse(&f.name, &f.role, Some(&f.posting_unit_id), Some(&f.home_township_id)) {
         Ok(input) => state
             .store

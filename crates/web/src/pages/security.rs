@@ -4,11 +4,10 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use qinglian_domain::access::Action;
 use qinglian_domain::role::Role;
 
 use super::render;
-use crate::auth::{Staff, UserView};
+use crate::auth::{Can, UserView, cap};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -22,9 +21,10 @@ struct SecurityPage {
     roles: Vec<(&'static str, String, bool)>,
 }
 
-pub async fn page(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
-    user.require(Action::ManageSecurity)
-        .map_err(|e| PageError::new(e, t.lang))?;
+pub async fn page(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::ManageSecurity>,
+) -> Result<Response, PageError> {
     let required = state
         .store
         .roles_requiring_totp()
@@ -47,9 +47,11 @@ pub async fn page(State(state): State<AppState>, Staff(user, t): Staff) -> Resul
     }))
 }
 
-pub async fn save(State(state): State<AppState>, Staff(user, t): Staff, body: Bytes) -> Result<Response, PageError> {
-    user.require(Action::ManageSecurity)
-        .map_err(|e| PageError::new(e, t.lang))?;
+pub async fn save(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::ManageSecurity>,
+    body: Bytes,
+) -> Result<Response, PageError> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|e| PageError::new(AppError::BadRequest(e.to_string()), t.lang))?;
     let mut ticked = Vec::new();

@@ -3,11 +3,10 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use qinglian_domain::access::Action;
 use qinglian_store::model::{PageRequest, VillageFilter};
 
 use super::render;
-use crate::auth::{Staff, UserView};
+use crate::auth::{Can, Staff, UserView, cap};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -33,8 +32,7 @@ struct Home {
     practices: [(&'static str, &'static str, &'static str); 4],
 }
 
-pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn home(State(state): State<AppState>, Can(user, t, _): Can<cap::ReadOrg>) -> Result<Response, PageError> {
     let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
     let townships = state.store.list_townships().await.map_err(err)?.len();
     let villages = state

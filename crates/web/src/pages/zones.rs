@@ -5,12 +5,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use qinglian_domain::access::Action;
 use qinglian_domain::org::ZoneInput;
 use qinglian_store::model::{PageRequest, Unit, Zone};
 
 use super::{render, render_status};
-use crate::auth::{CurrentUser, Staff, UserView};
+use crate::auth::{Can, CurrentUser, UserView, cap};
 use crate::error::{AppError, FieldProblem, PageError};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -24,8 +23,7 @@ struct ListPage {
     errors: Vec<FieldProblem>,
 }
 
-pub async fn list(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
-    user.require(Action::ReadOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn list(State(state): State<AppState>, Can(user, t, _): Can<cap::ReadOrg>) -> Result<Response, PageError> {
     let zones = state.store.list_zones().await.map_err(|e| PageError::new(e, t.lang))?;
     Ok(render(&ListPage {
         t,
@@ -157,8 +155,10 @@ async fn form_page(
     })
 }
 
-pub async fn new_form(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
-    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
+pub async fn new_form(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditOrg>,
+) -> Result<Response, PageError> {
     let form = ZoneForm {
         kind: "townships".to_owned(),
         ..Default::default()
@@ -168,10 +168,9 @@ pub async fn new_form(State(state): State<AppState>, Staff(user, t): Staff) -> R
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditOrg>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let zone = state.store.get_zone(&id).await.map_err(|e| PageError::new(e, t.lang))?;
     Ok(render(
         &form_page(&state, &user, t, Some(id), ZoneForm::from_zone(zone), Vec::new()).await?,
@@ -185,7 +184,6 @@ async fn save(
     id: Option<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    user.require(Action::EditOrg).map_err(|e| PageError::new(e, t.lang))?;
     let form = ZoneForm::from_body(&body).map_err(|e| PageError::new(e, t.lang))?;
     let parsed = ZoneInput::parse(
         &form.name,
@@ -220,13 +218,17 @@ async fn save(
     }
 }
 
-pub async fn create(State(state): State<AppState>, Staff(user, t): Staff, body: Bytes) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditOrg>,
+    body: Bytes,
+) -> Result<Response, PageError> {
     save(state, user, t, None, body).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    Staff(user, t): Staff,
+    Can(user, t, _): Can<cap::EditOrg>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {

@@ -4,6 +4,7 @@
 
 use qinglian_domain::org::{CountyInput, StaffInput, TownshipInput, UnitInput, VillageInput};
 use qinglian_store::DynStore;
+use qinglian_store::model::Actor;
 use qinglian_testkit::TestDb;
 use qinglian_web::{Application, Settings};
 
@@ -25,7 +26,9 @@ pub struct Fixture {
     pub village_east: String,
     pub department: String,
     pub office: String,
+    pub group: String,
     pub leader: String,
+    pub victim_account: String,
 }
 
 impl Drop for TestApp {
@@ -70,49 +73,37 @@ pub async fn spawn(db: TestDb) -> TestApp {
 }
 
 async fn seed(store: &DynStore) -> Fixture {
+    let a = Actor::system("test");
     store
-        .upsert_county(
-            &qinglian_store::model::Actor::system("test"),
-            &CountyInput::parse("990201", "试验县").unwrap(),
-        )
+        .upsert_county(&a, &CountyInput::parse("990201", "试验县").unwrap())
         .await
         .unwrap();
     let east = store
-        .create_township(
-            &qinglian_store::model::Actor::system("test"),
-            &TownshipInput::parse("990201001", "东溪镇").unwrap(),
-        )
+        .create_township(&a, &TownshipInput::parse("990201001", "东溪镇").unwrap())
         .await
         .unwrap();
     let west = store
-        .create_township(
-            &qinglian_store::model::Actor::system("test"),
-            &TownshipInput::parse("990201002", "西岭乡").unwrap(),
-        )
+        .create_township(&a, &TownshipInput::parse("990201002", "西岭乡").unwrap())
         .await
         .unwrap();
     let village = store
-        .create_village(
-            &qinglian_store::model::Actor::system("test"),
-            &VillageInput::parse("990201001201", "上坪村").unwrap(),
-        )
+        .create_village(&a, &VillageInput::parse("990201001201", "上坪村").unwrap())
         .await
         .unwrap();
     let department = store
-        .create_department(
-            &qinglian_store::model::Actor::system("test"),
-            &UnitInput::parse("zhujian", "试验县住房和城乡建设局").unwrap(),
-        )
+        .create_department(&a, &UnitInput::parse("zhujian", "试验县住房和城乡建设局").unwrap())
         .await
         .unwrap();
     let office = store
-        .create_office(
-            &qinglian_store::model::Actor::system("test"),
-            &UnitInput::parse("office1", "第一纪检监察室").unwrap(),
-        )
+        .create_office(&a, &UnitInput::parse("office1", "第一纪检监察室").unwrap())
+        .await
+        .unwrap();
+    let group = store
+        .create_stationed_group(&a, &UnitInput::parse("pz99", "派驻第九十九纪检监察组").unwrap(), &[])
         .await
         .unwrap();
     let hash = qinglian_web::password::hash(&qinglian_web::password::Password::new(PASSWORD)).unwrap();
+    // One account per role, as the demo has; `victim` exists to be disabled in tests.
     let people = [
         ("admin", "管理员甲", "system_admin", None),
         ("leader", "领导乙", "commission_leader", None),
@@ -125,22 +116,25 @@ async fn seed(store: &DynStore) -> Fixture {
             Some(department.id.as_str()),
         ),
         ("auditor", "审计己", "auditor", None),
+        ("office", "监察庚", "supervision_office", None),
+        ("grouphead", "组长辛", "stationed_group_head", Some(group.id.as_str())),
+        ("inspector", "巡察壬", "inspection_group_member", None),
+        ("liaison", "联村癸", "village_liaison", Some(west.id.as_str())),
+        ("victim", "待停用", "supervision_office", None),
     ];
     let mut leader = String::new();
+    let mut victim_account = String::new();
     for (username, name, role, unit) in people {
         let s = store
-            .create_staff(
-                &qinglian_store::model::Actor::system("test"),
-                &StaffInput::parse(name, role, unit, Some(&west.id)).unwrap(),
-            )
+            .create_staff(&a, &StaffInput::parse(name, role, unit, Some(&west.id)).unwrap())
             .await
             .unwrap();
-        store
-            .create_account(&qinglian_store::model::Actor::system("test"), &s.id, username, &hash)
-            .await
-            .unwrap();
+        let account = store.create_account(&a, &s.id, username, &hash).await.unwrap();
         if role == "commission_leader" {
             leader = s.id;
+        }
+        if username == "victim" {
+            victim_account = account;
         }
     }
     Fixture {
@@ -149,7 +143,9 @@ async fn seed(store: &DynStore) -> Fixture {
         village_east: village.id,
         department: department.id,
         office: office.id,
+        group: group.id,
         leader,
+        victim_account,
     }
 }
 
