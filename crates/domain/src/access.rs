@@ -22,8 +22,9 @@ pub enum Action {
 pub fn may(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
-        // Every member of staff works with the org model; an auditor reads it to read the trail.
-        Action::ReadOrg => true,
+        // The commission's own people and the township officials work with the org model; a
+        // county department's officer only answers the problems routed to them.
+        Action::ReadOrg => !matches!(role, DepartmentOfficer),
         Action::EditOrg => matches!(role, SystemAdmin | CaseManager),
         Action::EditArticles => matches!(role, CommissionLeader | CaseManager | SupervisionOffice | SystemAdmin),
         Action::ManageSecurity => matches!(role, SystemAdmin),
@@ -42,5 +43,9 @@ mod tests {
         assert_eq!(editors, vec![Role::CaseManager, Role::SystemAdmin]);
         assert!(!may(Role::DepartmentOfficer, Action::EditArticles));
         assert!(may(Role::Auditor, Action::ReadOrg));
+        assert!(
+            !may(Role::DepartmentOfficer, Action::ReadOrg),
+            "departments see only their own work"
+        );
     }
 }

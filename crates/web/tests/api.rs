@@ -355,7 +355,7 @@ async fn state_changes_need_the_csrf_token() {
 #[tokio::test]
 async fn only_org_editors_change_the_org() {
     let app = spawn_sqlite().await;
-    for who in ["department", "secretary", "auditor", "leader"] {
+    for who in ["secretary", "auditor", "leader", "liaison", "inspector"] {
         let s = app.sign_in(who).await;
         let (status, _) = s.get_json(app.url("/api/v1/townships")).await;
         assert_eq!(status, 200, "{who} reads the org");
@@ -549,4 +549,32 @@ async fn pages_forbid_framing_sniffing_and_foreign_scripts() {
         .unwrap();
     assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
     assert!(js.text().await.unwrap().starts_with("var htmx="));
+}
+
+#[tokio::test]
+async fn a_department_officer_does_not_reach_the_staff_pages_or_the_org() {
+    let app = spawn_sqlite().await;
+    let s = app.sign_in("department").await;
+    let home = s.client.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(home.status(), 200, "they have a workbench");
+    let html = home.text().await.unwrap();
+    assert!(
+        !html.contains("count-townships") && !html.contains("/staff/org/townships"),
+        "but no org overview or links"
+    );
+    for path in [
+        "/staff/org/townships",
+        "/staff/org/staff",
+        "/staff/org/zones",
+        "/staff/org/villages",
+    ] {
+        assert_eq!(
+            s.client.get(app.url(path)).send().await.unwrap().status(),
+            403,
+            "{path}"
+        );
+    }
+    for path in ["/api/v1/townships", "/api/v1/staff", "/api/v1/zones"] {
+        assert_eq!(s.get_json(app.url(path)).await.0, 403, "{path}");
+    }
 }

@@ -134,3 +134,55 @@ async fn staff_sign_in_and_add_a_township_on_a_phone_sized_browser() {
     result.unwrap();
     assert_eq!(app.store.list_townships().await.unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn sign_in_with_a_second_factor_and_sign_out() {
+    use qinglian_store::model::Actor;
+    let app = common::spawn_sqlite().await;
+    app.store
+        .set_role_requires_totp(&Actor::system("test"), "case_manager", true)
+        .await
+        .unwrap();
+    let driver = start_chromedriver();
+    let profile = tempfile::tempdir().unwrap();
+    let web = browser(&driver, profile.path()).await;
+
+    let result = async {
+        web.goto(app.url("/login")).await?;
+        web.find(By::Name("username")).await?.send_keys("casemanager").await?;
+        web.find(By::Name("password"))
+            .await?
+            .send_keys(common::PASSWORD)
+            .await?;
+        web.find(By::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        // Enrolment: the key is shown once; an authenticator would read it, the test computes.
+        let secret = web.query(By::Id("totp-secret")).first().await?.text().await?;
+        let now = chrono::Utc::now().timestamp() as u64;
+        let code = qinglian_web::totp::code_at(&secret, now).expect("a code");
+        web.find(By::Name("code")).await?.send_keys(&code).await?;
+        web.find(By::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        web.query(By::XPath("//main/h1[.='欢迎，案管丙']")).first().await?;
+
+        web.find(By::Css("header form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let login = web.query(By::Css("header a[href='/login']")).first().await?;
+        assert_eq!(login.text().await?, "登录");
+        web.goto(app.url("/staff")).await?;
+        assert!(
+            web.current_url().await?.path().starts_with("/login"),
+            "signed out means signed out"
+        );
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.unwrap();
+}

@@ -97,6 +97,13 @@ struct Session {
 }
 
 async fn request(app: &common::TestApp, who: Option<&Session>, method: &str, url: &str) -> u16 {
+    let (status, body) = request_with_body(app, who, method, url).await;
+    // From the attacker's side: no answer, to anyone, ever carries a password hash.
+    assert!(!body.contains("$argon2"), "{method} {url} leaks a password hash");
+    status
+}
+
+async fn request_with_body(app: &common::TestApp, who: Option<&Session>, method: &str, url: &str) -> (u16, String) {
     let client = who.map(|s| s.client.clone()).unwrap_or_else(common::client);
     let mut req = client.request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(url));
     if let Some(s) = who {
@@ -109,7 +116,10 @@ async fn request(app: &common::TestApp, who: Option<&Session>, method: &str, url
             req.form(&[("x", "")])
         };
     }
-    req.send().await.unwrap().status().as_u16()
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let bytes = r.bytes().await.unwrap_or_default();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 async fn matrix(app: common::TestApp) {

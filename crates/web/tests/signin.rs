@@ -244,3 +244,42 @@ async fn only_the_system_administrator_sets_the_policy() {
     }
     assert!(app.store.roles_requiring_totp().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn expired_and_idle_sessions_sign_nobody_in() {
+    use sha2::Digest;
+    let app = common::spawn_sqlite().await;
+    let account = app.store.find_account("leader").await.unwrap().unwrap();
+    let now = chrono::Utc::now();
+    let hash = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
+    // One past its absolute end, one idle for longer than the idle time-out.
+    app.store
+        .create_session(
+            &hash("expired-token"),
+            &account.id,
+            "csrf",
+            now - chrono::Duration::hours(13),
+            now - chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    app.store
+        .create_session(
+            &hash("idle-token"),
+            &account.id,
+            "csrf",
+            now - chrono::Duration::hours(2),
+            now + chrono::Duration::hours(10),
+        )
+        .await
+        .unwrap();
+    for token in ["expired-token", "idle-token"] {
+        let r = common::client()
+            .get(app.url("/api/v1/townships"))
+            .header("cookie", format!("ql_session={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{token}");
+    }
+}

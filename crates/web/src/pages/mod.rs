@@ -41,7 +41,7 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             &[("GET", Public), ("POST", Public)],
         )
         .route("/logout", post(login::logout), &[("POST", SignedIn)])
-        .route("/staff", get(staff::home), &[("GET", Can(ReadOrg))])
+        .route("/staff", get(staff::home), &[("GET", SignedIn)])
         .route(
             "/staff/admin/security",
             get(security::page).post(security::save),

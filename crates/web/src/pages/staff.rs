@@ -3,10 +3,11 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use qinglian_domain::access::Action;
 use qinglian_store::model::{PageRequest, VillageFilter};
 
 use super::render;
-use crate::auth::{Can, Staff, UserView, cap};
+use crate::auth::{Staff, UserView};
 use crate::error::{AppError, PageError};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -25,6 +26,7 @@ struct Home {
     t: Tr,
     user: Option<UserView>,
     welcome: String,
+    show_overview: bool,
     townships: usize,
     villages: i64,
     groups: usize,
@@ -32,19 +34,25 @@ struct Home {
     practices: [(&'static str, &'static str, &'static str); 4],
 }
 
-pub async fn home(State(state): State<AppState>, Can(user, t, _): Can<cap::ReadOrg>) -> Result<Response, PageError> {
+pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
     let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
-    let townships = state.store.list_townships().await.map_err(err)?.len();
-    let villages = state
-        .store
-        .list_villages(&VillageFilter::default(), PageRequest::new(1, 1))
-        .await
-        .map_err(err)?
-        .total;
-    let groups = state.store.list_stationed_groups().await.map_err(err)?.len();
-    let zones = state.store.list_zones().await.map_err(err)?.len();
+    // The overview is org data: only for those who may read the org.
+    let show_overview = user.may(Action::ReadOrg);
+    let (mut townships, mut villages, mut groups, mut zones) = (0, 0, 0, 0);
+    if show_overview {
+        townships = state.store.list_townships().await.map_err(err)?.len();
+        villages = state
+            .store
+            .list_villages(&VillageFilter::default(), PageRequest::new(1, 1))
+            .await
+            .map_err(err)?
+            .total;
+        groups = state.store.list_stationed_groups().await.map_err(err)?.len();
+        zones = state.store.list_zones().await.map_err(err)?.len();
+    }
     let welcome = t.named("staff.welcome", &user.session.staff_name);
     Ok(render(&Home {
+        show_overview,
         t,
         user: Some(user.view()),
         welcome,
