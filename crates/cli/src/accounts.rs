@@ -2,7 +2,6 @@
 
 use qinglian_domain::role::Role;
 use qinglian_store::Store;
-use qinglian_store::model::PageRequest;
 use qinglian_web::password::{self, Password};
 
 /// The demo's shared password. Demo data only: a real deployment creates its own accounts.
@@ -35,19 +34,7 @@ pub fn demo_username(role: Role) -> &'static str {
 /// Gives the first member of staff in each role an account, unless it exists; re-running
 /// changes nothing.
 pub async fn ensure_demo_accounts(store: &dyn Store) -> anyhow::Result<Vec<DemoAccount>> {
-    let mut staff = Vec::new();
-    let mut page = 1;
-    loop {
-        let p = store
-            .list_staff(PageRequest::new(page, PageRequest::MAX_LIMIT as u32))
-            .await?;
-        let n = p.items.len();
-        staff.extend(p.items);
-        if n == 0 || staff.len() as i64 >= p.total {
-            break;
-        }
-        page += 1;
-    }
+    let staff = store.all_staff().await?;
     let actor = qinglian_store::model::Actor::system("demo");
     let hash = password::hash(&Password::new(DEMO_PASSWORD))?;
     let mut out = Vec::new();

@@ -296,3 +296,34 @@ pub struct AccountSummary {
     pub totp_enrolled: bool,
     pub created_at: DateTime<Utc>,
 }
+
+/// The short form forms and member lists use.
+impl From<Township> for Unit {
+    fn from(t: Township) -> Self {
+        Unit {
+            id: t.id,
+            code: t.division_code,
+            name: t.name,
+        }
+    }
+}
+
+impl From<Department> for Unit {
+    fn from(d: Department) -> Self {
+        Unit {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+        }
+    }
+}
+
+impl From<StationedGroup> for Unit {
+    fn from(g: StationedGroup) -> Self {
+        Unit {
+            id: g.id,
+            code: g.code,
+            name: g.name,
+        }
+    }
+}

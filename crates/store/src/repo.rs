@@ -50,6 +50,22 @@ pub trait OrgRepo: Send + Sync {
     async fn update_zone(&self, actor: &Actor, id: &str, input: &ZoneInput) -> R<Zone>;
 
     async fn list_staff(&self, page: PageRequest) -> R<Paged<Staff>>;
+    /// Every member of staff, for forms that offer them all.
+    async fn all_staff(&self) -> R<Vec<Staff>> {
+        let mut all = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self
+                .list_staff(PageRequest::new(page, PageRequest::MAX_LIMIT as u32))
+                .await?;
+            let empty = p.items.is_empty();
+            all.extend(p.items);
+            if empty || all.len() as i64 >= p.total {
+                return Ok(all);
+            }
+            page += 1;
+        }
+    }
     async fn get_staff(&self, id: &str) -> R<Staff>;
     async fn create_staff(&self, actor: &Actor, input: &StaffInput) -> R<Staff>;
     async fn update_staff(&self, actor: &Actor, id: &str, input: &StaffInput) -> R<Staff>;

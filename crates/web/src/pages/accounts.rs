@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use qinglian_domain::Invalid;
 use qinglian_domain::password_policy;
-use qinglian_store::model::{AccountSummary, PageRequest};
+use qinglian_store::model::AccountSummary;
 use serde::Deserialize;
 
 use super::{render, render_status};
@@ -38,26 +38,15 @@ async fn accounts_page(
 ) -> Result<AccountsPage, PageError> {
     let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
     let accounts = state.store.list_accounts().await.map_err(err)?;
-    let mut without_account = Vec::new();
-    let mut page_no = 1;
-    loop {
-        let page = state
-            .store
-            .list_staff(PageRequest::new(page_no, PageRequest::MAX_LIMIT as u32))
-            .await
-            .map_err(err)?;
-        let n = page.items.len();
-        without_account.extend(
-            page.items
-                .into_iter()
-                .filter(|s| !accounts.iter().any(|a| a.staff_id == s.id))
-                .map(|s| (s.id, s.name, format!("role.{}", s.role))),
-        );
-        if n == 0 || i64::from(page_no) * PageRequest::MAX_LIMIT >= page.total {
-            break;
-        }
-        page_no += 1;
-    }
+    let without_account = state
+        .store
+        .all_staff()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|s| !accounts.iter().any(|a| a.staff_id == s.id))
+        .map(|s| (s.id, s.name, format!("role.{}", s.role)))
+        .collect();
     Ok(AccountsPage {
         t,
         user: Some(user.view()),

@@ -63,11 +63,7 @@ async fn page(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|t| Unit {
-            id: t.id,
-            code: t.division_code,
-            name: t.name,
-        })
+        .map(Unit::from)
         .collect();
     let departments = state
         .store
@@ -75,11 +71,7 @@ async fn page(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|d| Unit {
-            id: d.id,
-            code: d.code,
-            name: d.name,
-        })
+        .map(Unit::from)
         .collect();
     let groups = state
         .store
@@ -87,11 +79,7 @@ async fn page(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|g| Unit {
-            id: g.id,
-            code: g.code,
-            name: g.name,
-        })
+        .map(Unit::from)
         .collect();
     Ok(StaffPage {
         t,

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use qinglian_domain::org::ZoneInput;
-use qinglian_store::model::{PageRequest, Unit, Zone};
+use qinglian_store::model::{Unit, Zone};
 
 use super::{render, render_status};
 use crate::auth::{Can, CurrentUser, UserView, cap};
@@ -94,30 +94,19 @@ async fn form_page(
     errors: Vec<FieldProblem>,
 ) -> Result<FormPage, PageError> {
     let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
-    let mut leaders = Vec::new();
-    let mut page_no = 1;
-    loop {
-        let page = state
-            .store
-            .list_staff(PageRequest::new(page_no, PageRequest::MAX_LIMIT as u32))
-            .await
-            .map_err(err)?;
-        let n = page.items.len();
-        leaders.extend(
-            page.items
-                .into_iter()
-                .filter(|s| s.role == "commission_leader")
-                .map(|s| Unit {
-                    id: s.id,
-                    code: String::new(),
-                    name: s.name,
-                }),
-        );
-        if n == 0 || i64::from(page_no) * PageRequest::MAX_LIMIT >= page.total {
-            break;
-        }
-        page_no += 1;
-    }
+    let leaders = state
+        .store
+        .all_staff()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|s| s.role == "commission_leader")
+        .map(|s| Unit {
+            id: s.id,
+            code: String::new(),
+            name: s.name,
+        })
+        .collect();
     let offices = state.store.list_offices().await.map_err(err)?;
     let townships = state
         .store
@@ -125,11 +114,7 @@ async fn form_page(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|t| Unit {
-            id: t.id,
-            code: t.division_code,
-            name: t.name,
-        })
+        .map(Unit::from)
         .collect();
     let groups = state
         .store
@@ -137,11 +122,7 @@ async fn form_page(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|g| Unit {
-            id: g.id,
-            code: g.code,
-            name: g.name,
-        })
+        .map(Unit::from)
         .collect();
     Ok(FormPage {
         t,
