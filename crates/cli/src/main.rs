@@ -34,11 +34,30 @@ enum Command {
         #[arg(long, default_value_t = DEMO_SEED)]
         seed: u64,
     },
+    /// The tamper-evident log: make its key, integrate and sign now, verify it whole.
+    Ledger {
+        #[command(subcommand)]
+        what: LedgerWhat,
+    },
     /// Import reference data.
     Import {
         #[command(subcommand)]
         what: ImportWhat,
     },
+}
+
+#[derive(Subcommand)]
+enum LedgerWhat {
+    /// Create the checkpoint signing key (kept outside the database) and print its public key.
+    Init {
+        /// `ed25519`, or `sm2` where national cryptography is required.
+        #[arg(long, default_value = "ed25519")]
+        signature: String,
+    },
+    /// Integrate pending entries and sign a checkpoint now.
+    Checkpoint,
+    /// Recheck every entry and the tree against the latest signed checkpoint.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +158,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::Ledger { what } => ledger(what, settings, store).await,
         Command::Serve { demo } => {
             let mut printed = Vec::new();
             if !demo {
@@ -154,6 +174,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
             }
             if demo {
+                if !settings.ledger_key_path.exists() {
+                    qinglian_web::ledger::init_key(
+                        &settings.ledger_key_path,
+                        &settings.ledger_origin,
+                        qinglian_ledger::SignatureType::Ed25519,
+                    )?;
+                }
                 if store.county().await?.is_none() {
                     create_demo(&*store, DEMO_SEED).await?;
                 }
@@ -172,6 +199,67 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await
         }
     }
+}
+
+async fn ledger(what: LedgerWhat, settings: Settings, store: qinglian_store::DynStore) -> anyhow::Result<()> {
+    match what {
+        LedgerWhat::Init { signature } => {
+            let sig = match signature.as_str() {
+                "ed25519" => qinglian_ledger::SignatureType::Ed25519,
+                "sm2" => qinglian_ledger::SignatureType::Sm2,
+                other => anyhow::bail!("unknown signature {other:?}; use ed25519 or sm2"),
+            };
+            let vkey = qinglian_web::ledger::init_key(&settings.ledger_key_path, &settings.ledger_origin, sig)?;
+            println!(
+                "key written to {} (keep it safe and backed up)",
+                settings.ledger_key_path.display()
+            );
+            println!("public key: {vkey}");
+            Ok(())
+        }
+        LedgerWhat::Checkpoint => {
+            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store);
+            let head = qinglian_web::ledger::integrate(&state).await?;
+            println!(
+                "log size {} ({} integrated now); root {}",
+                head.size,
+                head.added,
+                hex_root(&head.root)
+            );
+            if state.ledger_signer.is_none() {
+                println!("no key: run `qinglian ledger init` to sign checkpoints");
+            }
+            Ok(())
+        }
+        LedgerWhat::Verify => {
+            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store);
+            let bar = ProgressBar::new(0).with_style(bar_style());
+            let hook_bar = bar.clone();
+            let hook = move |done: u64, total: u64| {
+                hook_bar.set_length(total);
+                hook_bar.set_position(done);
+            };
+            let result = tokio::select! {
+                r = qinglian_web::ledger::verify(&state, &hook) => r,
+                _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; nothing was changed"),
+            };
+            bar.finish_and_clear();
+            match result {
+                Ok(v) => {
+                    println!(
+                        "verified: {} entries; the latest checkpoint (size {}) holds",
+                        v.entries, v.checkpoint_size
+                    );
+                    Ok(())
+                }
+                Err(first) => anyhow::bail!("verification failed: {first}"),
+            }
+        }
+    }
+}
+
+fn hex_root(root: &[u8; 32]) -> String {
+    root.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn create_demo(store: &dyn qinglian_store::Store, seed: u64) -> anyhow::Result<demo::DemoReport> {

@@ -45,6 +45,7 @@
 pub mod checkpoint;
 pub mod entry;
 pub mod frontier;
+pub mod grow;
 pub mod hash;
 pub mod keys;
 pub mod memory;
@@ -55,6 +56,7 @@ pub mod tree;
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use entry::{ENTRY_FORMAT_V1, Entry, EntryError};
 pub use frontier::{Frontier, FrontierError, TreeHead};
+pub use grow::{edge_ids, grow};
 pub use hash::{Algorithm, HASH_LEN, Hash, HashAlgorithm, HashLenError, Sha256, Sm3};
 pub use keys::{KeyError, NoteSigner, NoteVerifier, SM2_TYPE_ID, SecretKeyText, SignatureType};
 pub use memory::MemoryStore;

@@ -1,6 +1,7 @@
 //! Qinglian's storage: one repository contract, implemented on SQLite and on PostgreSQL.
 
 mod error;
+mod ledger_math;
 pub mod model;
 mod portable;
 mod postgres;
@@ -10,7 +11,7 @@ mod sqlite;
 use std::sync::Arc;
 
 pub use error::StoreError;
-pub use repo::{AccountRepo, ArticleRepo, AuditRepo, DivisionRepo, JobRepo, OrgRepo, Store};
+pub use repo::{AccountRepo, ArticleRepo, AuditRepo, DivisionRepo, JobRepo, LedgerRepo, OrgRepo, Store};
 
 /// The storage the deployment is configured for.
 pub type DynStore = Arc<dyn Store>;

@@ -327,3 +327,42 @@ impl From<StationedGroup> for Unit {
         }
     }
 }
+
+/// An integrated entry of the tamper-evident log, as the public sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LedgerEntryRow {
+    pub idx: i64,
+    pub entry_type: String,
+    pub object_id: String,
+    /// The canonical entry bytes (`qinglian_ledger::Entry`), which hash to the leaf.
+    #[serde(with = "hex_bytes")]
+    #[schema(value_type = String)]
+    pub entry: Vec<u8>,
+    #[serde(with = "hex_bytes")]
+    #[schema(value_type = String)]
+    pub leaf_hash: Vec<u8>,
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CheckpointRow {
+    pub size: i64,
+    pub root_hash: Vec<u8>,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The log's size and root after integration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedgerHead {
+    pub size: u64,
+    pub root: [u8; 32],
+    /// Entries integrated by this call.
+    pub added: u64,
+}
+
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(b))
+    }
+}

@@ -206,9 +206,26 @@ pub trait AuditRepo: Send + Sync {
     async fn apply_audit_retention(&self, actor: &Actor, cutoff: DateTime<Utc>) -> R<u64>;
 }
 
+/// The tamper-evident log's storage: entries, the nodes proofs need, signed checkpoints.
+#[async_trait]
+pub trait LedgerRepo: Send + Sync {
+    /// Integrated entries (the tree's size).
+    async fn ledger_size(&self) -> R<u64>;
+    /// Gives up to `limit` pending entries consecutive indexes in commit order, stores the
+    /// nodes they complete, and returns the new head. The hash algorithm is fixed the first
+    /// time and refused if it differs later.
+    async fn integrate_ledger(&self, algorithm: qinglian_ledger::Algorithm, limit: u64) -> R<LedgerHead>;
+    /// Stored node hashes, in the order asked; `None` for nodes not (yet) stored.
+    async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>>;
+    async fn ledger_entries(&self, start: u64, count: u64) -> R<Vec<LedgerEntryRow>>;
+    async fn save_checkpoint(&self, size: u64, root: &[u8; 32], note: &str) -> R<()>;
+    async fn latest_checkpoint(&self) -> R<Option<CheckpointRow>>;
+    async fn checkpoint_at(&self, size: u64) -> R<Option<CheckpointRow>>;
+}
+
 /// Everything the application stores.
 #[async_trait]
-pub trait Store: OrgRepo + DivisionRepo + ArticleRepo + JobRepo + AccountRepo + AuditRepo {
+pub trait Store: OrgRepo + DivisionRepo + ArticleRepo + JobRepo + AccountRepo + AuditRepo + LedgerRepo {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.
     async fn ping(&self) -> R<()>;

@@ -80,3 +80,33 @@ async fn run_one(state: &AppState, job: &Job) -> Result<(), qinglian_store::Stor
     }
     state.store.finish_job(job.name, &state.instance_id, Utc::now()).await
 }
+
+/// Integrates the ledger about once a second, claimed like any job so one instance does it.
+pub async fn run_ledger(state: AppState, mut stop: watch::Receiver<bool>) {
+    let every = std::time::Duration::from_millis(state.settings.ledger_interval_ms.max(50));
+    loop {
+        let now = Utc::now();
+        let lease = now + chrono::Duration::seconds(30);
+        match state
+            .store
+            .claim_job("ledger_integrate", &state.instance_id, now, lease, now)
+            .await
+        {
+            Ok(true) => {
+                if let Err(e) = crate::ledger::integrate(&state).await {
+                    tracing::warn!(error = %e, "ledger integration failed");
+                }
+                let _ = state
+                    .store
+                    .finish_job("ledger_integrate", &state.instance_id, Utc::now())
+                    .await;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not claim the ledger job"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

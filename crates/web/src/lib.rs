@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod i18n;
 mod jobs;
+pub mod ledger;
 mod observe;
 mod pages;
 pub mod password;
@@ -61,7 +62,8 @@ impl Application {
     /// Serves until `stop` completes; scheduled jobs stop with the server.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (jobs_stop_tx, jobs_stop_rx) = tokio::sync::watch::channel(false);
-        let jobs = tokio::spawn(jobs::run(self.state.clone(), jobs_stop_rx));
+        let jobs = tokio::spawn(jobs::run(self.state.clone(), jobs_stop_rx.clone()));
+        let ledger = tokio::spawn(jobs::run_ledger(self.state.clone(), jobs_stop_rx));
         let app = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)
             .with_graceful_shutdown(stop)
@@ -69,6 +71,7 @@ impl Application {
             .context("serving HTTP")?;
         let _ = jobs_stop_tx.send(true);
         let _ = jobs.await;
+        let _ = ledger.await;
         Ok(())
     }
 }

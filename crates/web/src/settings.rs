@@ -30,6 +30,14 @@ pub struct Settings {
     pub client_ip_header: String,
     /// Days the audit trail is kept; the law asks for at least 184 (six months).
     pub audit_retention_days: u32,
+    /// The checkpoint signing key, kept outside the database (`qinglian ledger init`).
+    pub ledger_key_path: PathBuf,
+    /// The log's name in its checkpoints, e.g. `qinglian.example-county.gov.cn/ledger`.
+    pub ledger_origin: String,
+    /// `sha256` or `sm3`; fixed for the life of the log.
+    pub ledger_hash: String,
+    /// How often pending entries are integrated and a checkpoint signed, in milliseconds.
+    pub ledger_interval_ms: u64,
 }
 
 impl Default for Settings {
@@ -46,6 +54,10 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             client_ip_header: String::new(),
             audit_retention_days: 365,
+            ledger_key_path: PathBuf::from("qinglian-data/ledger.key"),
+            ledger_origin: "qinglian.local/ledger".to_owned(),
+            ledger_hash: "sha256".to_owned(),
+            ledger_interval_ms: 1000,
         }
     }
 }
@@ -74,7 +86,17 @@ impl Settings {
                 self.audit_retention_days
             ))));
         }
+        if qinglian_ledger::Algorithm::parse(&self.ledger_hash).is_none() {
+            return Err(Box::new(figment::Error::from(format!(
+                "ledger_hash is {:?}; use sha256 or sm3",
+                self.ledger_hash
+            ))));
+        }
         Ok(self)
+    }
+
+    pub fn ledger_algorithm(&self) -> qinglian_ledger::Algorithm {
+        qinglian_ledger::Algorithm::parse(&self.ledger_hash).unwrap_or(qinglian_ledger::Algorithm::Sha256)
     }
 
     pub fn database_url(&self) -> qinglian_store::DatabaseUrl {

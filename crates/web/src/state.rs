@@ -13,15 +13,18 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Names this process when it claims scheduled work.
     pub instance_id: Arc<str>,
+    /// Signs checkpoints; `None` until `qinglian ledger init` has made the key.
+    pub ledger_signer: Option<Arc<qinglian_ledger::NoteSigner>>,
 }
 
 impl AppState {
     pub fn new(settings: Arc<Settings>, store: DynStore) -> Self {
         Self {
             store,
-            settings,
+            settings: settings.clone(),
             metrics: crate::observe::prometheus(),
             instance_id: Arc::from(uuid::Uuid::now_v7().to_string()),
+            ledger_signer: crate::ledger::load_signer(&settings.ledger_key_path).map(Arc::new),
         }
     }
 }

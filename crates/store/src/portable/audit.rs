@@ -21,7 +21,8 @@ macro_rules! audit_impl {
                     .bind(new_id()).bind(Utc::now()).bind(&actor.account_id).bind(&actor.staff_id).bind(&actor.name).bind(&actor.role)
                     .bind(action.as_str()).bind(action.object_type()).bind(object_id).bind(&actor.operation_id).bind(&actor.client_addr).bind(detail)
                     .execute(&mut **tx).await?;
-                Ok(())
+                // Every audited change is also an entry of the tamper-evident log, in the same transaction.
+                self.ledger_tx(tx, actor, action, object_id, detail).await
             }
         }
 

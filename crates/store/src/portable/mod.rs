@@ -117,6 +117,7 @@ mod article;
 mod audit;
 mod division;
 mod job;
+mod ledger;
 mod org;
 
 pub(crate) use account::account_impl;
@@ -124,6 +125,7 @@ pub(crate) use article::article_impl;
 pub(crate) use audit::{audit_impl, audit_where};
 pub(crate) use division::division_impl;
 pub(crate) use job::job_impl;
+pub(crate) use ledger::ledger_impl;
 pub(crate) use org::org_impl;
 
 /// Stamps every shared repository onto a backend's store type.
@@ -151,6 +153,7 @@ macro_rules! portable_repos {
             crate::portable::account_impl!($store);
             crate::portable::job_impl!($store);
             crate::portable::audit_impl!($store);
+            crate::portable::ledger_impl!($store);
         }
     };
 }

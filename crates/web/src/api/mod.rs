@@ -2,6 +2,7 @@
 
 mod articles;
 mod divisions;
+mod ledger;
 mod org;
 
 use axum::Router;
@@ -18,7 +19,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Qinglian API", version = "1", description = "县纪委监委清廉监督平台接口。Errors are `{code, message, operation_id, fields}`."),
     components(schemas(ErrorBody, FieldProblem)),
-    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"))
+    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"))
 )]
 struct ApiDoc;
 
@@ -40,6 +41,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(divisions::get_division))
         .routes(routes!(articles::list_articles))
         .routes(routes!(articles::get_article))
+        .routes(routes!(ledger::checkpoint))
+        .routes(routes!(ledger::key))
+        .routes(routes!(ledger::entries))
+        .routes(routes!(ledger::inclusion))
+        .routes(routes!(ledger::consistency))
         .split_for_parts()
 }
 
@@ -76,6 +82,11 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("GET", "/api/v1/divisions/{code}", Can(ReadOrg)),
         ("GET", "/api/v1/articles", Public),
         ("GET", "/api/v1/articles/{id}", Public),
+        ("GET", "/api/v1/ledger/checkpoint", Public),
+        ("GET", "/api/v1/ledger/key", Public),
+        ("GET", "/api/v1/ledger/entries", Public),
+        ("GET", "/api/v1/ledger/proof/inclusion", Public),
+        ("GET", "/api/v1/ledger/proof/consistency", Public),
     ]
 };
 

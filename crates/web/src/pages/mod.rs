@@ -3,6 +3,7 @@
 mod accounts;
 mod articles;
 mod audit;
+mod ledger;
 mod login;
 mod org;
 mod people;
@@ -30,6 +31,11 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         .route("/", get(portal::home), &[("GET", Public)])
         .route("/articles", get(portal::column), &[("GET", Public)])
         .route("/articles/{id}", get(portal::article), &[("GET", Public)])
+        .route(
+            "/ledger",
+            get(ledger::show).post(ledger::check),
+            &[("GET", Public), ("POST", Public)],
+        )
         .route(
             "/login",
             get(login::form).post(login::submit),

@@ -13,6 +13,8 @@ pub const PASSWORD: &str = "correct-horse-青岚-2026";
 pub struct TestApp {
     pub base: String,
     pub store: DynStore,
+    pub settings: Settings,
+    _key_dir: tempfile::TempDir,
     pub fixture: Fixture,
     _db: TestDb,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -50,12 +52,24 @@ pub async fn spawn_postgres() -> TestApp {
 pub async fn spawn(db: TestDb) -> TestApp {
     let store = db.store().await;
     let fixture = seed(&store).await;
+    let key_dir = tempfile::tempdir().unwrap();
+    let key_path = key_dir.path().join("ledger.key");
     let settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: db.url.expose().to_owned(),
+        ledger_key_path: key_path.clone(),
+        ledger_origin: "test.qinglian/ledger".to_owned(),
+        // Tests integrate when they choose; the background loop stays out of their way.
+        ledger_interval_ms: 3_600_000,
         ..Settings::default()
     };
-    let app = Application::build(settings, store.clone())
+    qinglian_web::ledger::init_key(
+        &key_path,
+        &settings.ledger_origin,
+        qinglian_ledger::SignatureType::Ed25519,
+    )
+    .unwrap();
+    let app = Application::build(settings.clone(), store.clone())
         .await
         .expect("build the server");
     let base = format!("http://{}", app.local_addr());
@@ -66,6 +80,8 @@ pub async fn spawn(db: TestDb) -> TestApp {
     TestApp {
         base,
         store,
+        settings,
+        _key_dir: key_dir,
         fixture,
         _db: db,
         stop: Some(tx),
@@ -165,6 +181,11 @@ pub struct Session {
 }
 
 impl TestApp {
+    /// The same state the server has, for calling its services directly.
+    pub fn state(&self) -> qinglian_web::AppState {
+        qinglian_web::AppState::new(std::sync::Arc::new(self.settings.clone()), self.store.clone())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -1,0 +1,39 @@
+//! The tree arithmetic of integration, dispatched on the log's hash algorithm.
+
+use qinglian_ledger::{Algorithm, Hash, HashAlgorithm, NodeId, Sha256, Sm3};
+
+/// What appending a batch of entries yields: their leaf hashes, the nodes they complete, the
+/// new root.
+pub(crate) struct Growth {
+    pub leaf_hashes: Vec<[u8; 32]>,
+    pub nodes: Vec<(NodeId, [u8; 32])>,
+    pub root: [u8; 32],
+}
+
+pub(crate) fn grow(algorithm: Algorithm, size: u64, edge: &[[u8; 32]], entries: &[Vec<u8>]) -> Option<Growth> {
+    match algorithm {
+        Algorithm::Sha256 => grow_with::<Sha256>(size, edge, entries),
+        Algorithm::Sm3 => grow_with::<Sm3>(size, edge, entries),
+    }
+}
+
+fn grow_with<A: HashAlgorithm>(size: u64, edge: &[[u8; 32]], entries: &[Vec<u8>]) -> Option<Growth> {
+    let edge: Vec<Hash<A>> = edge.iter().map(|b| Hash::from_bytes(*b)).collect();
+    let leaves: Vec<Hash<A>> = entries.iter().map(|e| A::hash_leaf(e)).collect();
+    let (nodes, frontier) = qinglian_ledger::grow(size, &edge, &leaves).ok()?;
+    Some(Growth {
+        leaf_hashes: leaves.iter().map(|h| *h.as_bytes()).collect(),
+        nodes: nodes.into_iter().map(|(id, h)| (id, *h.as_bytes())).collect(),
+        root: *frontier.root().as_bytes(),
+    })
+}
+
+/// A printable-ASCII id the entry format accepts; other ids are replaced by their hash.
+pub(crate) fn entry_id(s: &str) -> String {
+    let ok = !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| (0x21..0x7f).contains(&b));
+    if ok {
+        s.to_owned()
+    } else {
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(s.as_bytes()))
+    }
+}

@@ -1,0 +1,195 @@
+//! The tamper-evident log on both backends: entries appended in the writer's transaction,
+//! integration into the tree, nodes and checkpoints.
+
+macro_rules! ledger_impl {
+    ($store:ty) => {
+        impl $store {
+            /// Appends the change's log entry inside the caller's transaction: type, object,
+            /// version, time, actor and a hash of the change, never its content.
+            pub(crate) async fn ledger_tx(
+                &self,
+                tx: &mut Tx<'_>,
+                actor: &Actor,
+                action: AuditAction,
+                object_id: Option<&str>,
+                detail: Option<&str>,
+            ) -> R<()> {
+                use sha2::Digest;
+                let object = crate::ledger_math::entry_id(object_id.unwrap_or(action.object_type()));
+                let actor_id = crate::ledger_math::entry_id(
+                    actor
+                        .account_id
+                        .as_deref()
+                        .unwrap_or(&format!("system.{}", actor.name)),
+                );
+                let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entry WHERE object_id = $1")
+                    .bind(&object)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                let now = Utc::now();
+                let mut content = sha2::Sha256::new();
+                for part in [action.as_str(), &object, detail.unwrap_or("")] {
+                    content.update((part.len() as u64).to_be_bytes());
+                    content.update(part.as_bytes());
+                }
+                let entry = qinglian_ledger::Entry::new(
+                    action.as_str(),
+                    &object,
+                    earlier as u64 + 1,
+                    now.timestamp_micros(),
+                    &actor_id,
+                    content.finalize().into(),
+                )
+                .map_err(|e| StoreError::Invalid(Invalid::field("ledger", "ledger.entry", Some(&e.to_string()))))?;
+                sqlx::query(
+                    "INSERT INTO ledger_entry (entry, entry_type, object_id, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(entry.encode())
+                .bind(action.as_str())
+                .bind(&object)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl crate::repo::LedgerRepo for $store {
+            async fn ledger_size(&self) -> R<u64> {
+                let size: Option<i64> = sqlx::query_scalar("SELECT size FROM ledger_meta WHERE id = 1")
+                    .fetch_optional(&self.read)
+                    .await?;
+                Ok(size.unwrap_or(0) as u64)
+            }
+
+            async fn integrate_ledger(&self, algorithm: qinglian_ledger::Algorithm, limit: u64) -> R<LedgerHead> {
+                let mut tx = self.write.begin().await?;
+                sqlx::query(
+                    "INSERT INTO ledger_meta (id, algorithm, size) VALUES (1, $1, 0) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(algorithm.as_str())
+                .execute(&mut *tx)
+                .await?;
+                // Touching the row first serialises integrators on PostgreSQL.
+                sqlx::query("UPDATE ledger_meta SET size = size WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let (fixed, size): (String, i64) =
+                    sqlx::query_as("SELECT algorithm, size FROM ledger_meta WHERE id = 1")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if fixed != algorithm.as_str() {
+                    return Err(Invalid::field("ledger_hash", "ledger.algorithm_fixed", Some(&fixed)).into());
+                }
+                let size = size as u64;
+                let pending: Vec<(i64, Vec<u8>)> =
+                    sqlx::query_as("SELECT seq, entry FROM ledger_entry WHERE idx IS NULL ORDER BY seq LIMIT $1")
+                        .bind(limit as i64)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let edge_ids = qinglian_ledger::edge_ids(size);
+                let mut edge = Vec::with_capacity(edge_ids.len());
+                for id in &edge_ids {
+                    let h: Vec<u8> = sqlx::query_scalar("SELECT hash FROM ledger_node WHERE level = $1 AND idx = $2")
+                        .bind(i32::from(id.level))
+                        .bind(id.index as i64)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    edge.push(
+                        <[u8; 32]>::try_from(h.as_slice())
+                            .map_err(|_| Invalid::field("ledger", "ledger.node", None))?,
+                    );
+                }
+                let entries: Vec<Vec<u8>> = pending.iter().map(|(_, e)| e.clone()).collect();
+                let growth = crate::ledger_math::grow(algorithm, size, &edge, &entries)
+                    .ok_or_else(|| Invalid::field("ledger", "ledger.node", None))?;
+                for (i, (seq, _)) in pending.iter().enumerate() {
+                    sqlx::query("UPDATE ledger_entry SET idx = $2, leaf_hash = $3 WHERE seq = $1")
+                        .bind(seq)
+                        .bind((size + i as u64) as i64)
+                        .bind(growth.leaf_hashes[i].to_vec())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for (id, hash) in &growth.nodes {
+                    sqlx::query("INSERT INTO ledger_node (level, idx, hash) VALUES ($1, $2, $3)")
+                        .bind(i32::from(id.level))
+                        .bind(id.index as i64)
+                        .bind(hash.to_vec())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let new_size = size + pending.len() as u64;
+                sqlx::query("UPDATE ledger_meta SET size = $1 WHERE id = 1")
+                    .bind(new_size as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(LedgerHead {
+                    size: new_size,
+                    root: growth.root,
+                    added: pending.len() as u64,
+                })
+            }
+
+            async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>> {
+                let mut out = Vec::with_capacity(ids.len());
+                let mut conn = self.read.acquire().await?;
+                for id in ids {
+                    let h: Option<Vec<u8>> =
+                        sqlx::query_scalar("SELECT hash FROM ledger_node WHERE level = $1 AND idx = $2")
+                            .bind(i32::from(id.level))
+                            .bind(id.index as i64)
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                    out.push(h.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()));
+                }
+                Ok(out)
+            }
+
+            async fn ledger_entries(&self, start: u64, count: u64) -> R<Vec<LedgerEntryRow>> {
+                Ok(sqlx::query_as::<_, LedgerEntryRow>(
+                    "SELECT idx, entry_type, object_id, entry, leaf_hash FROM ledger_entry \
+                        WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                )
+                .bind(start as i64)
+                .bind(start.saturating_add(count) as i64)
+                .fetch_all(&self.read)
+                .await?)
+            }
+
+            async fn save_checkpoint(&self, size: u64, root: &[u8; 32], note: &str) -> R<()> {
+                sqlx::query(
+                    "INSERT INTO ledger_checkpoint (size, root_hash, note, created_at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (size) DO NOTHING",
+                )
+                .bind(size as i64)
+                .bind(root.to_vec())
+                .bind(note)
+                .bind(Utc::now())
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn latest_checkpoint(&self) -> R<Option<CheckpointRow>> {
+                Ok(sqlx::query_as::<_, CheckpointRow>(
+                    "SELECT size, root_hash, note, created_at FROM ledger_checkpoint ORDER BY size DESC LIMIT 1",
+                )
+                .fetch_optional(&self.read)
+                .await?)
+            }
+
+            async fn checkpoint_at(&self, size: u64) -> R<Option<CheckpointRow>> {
+                Ok(sqlx::query_as::<_, CheckpointRow>(
+                    "SELECT size, root_hash, note, created_at FROM ledger_checkpoint WHERE size = $1",
+                )
+                .bind(size as i64)
+                .fetch_optional(&self.read)
+                .await?)
+            }
+        }
+    };
+}
+pub(crate) use ledger_impl;
