@@ -24,11 +24,7 @@ pub type Growth<A> = (Vec<(NodeId, Hash<A>)>, Frontier<A>);
 
 /// Appends `leaves` (leaf hashes) to the tree of `size` whose right edge is `edge`, returning
 /// every node the appends complete (the leaves included) and the new frontier.
-pub fn grow<A: HashAlgorithm>(
-    size: u64,
-    edge: &[Hash<A>],
-    leaves: &[Hash<A>],
-) -> Result<Growth<A>, FrontierError> {
+pub fn grow<A: HashAlgorithm>(size: u64, edge: &[Hash<A>], leaves: &[Hash<A>]) -> Result<Growth<A>, FrontierError> {
     let ids = edge_ids(size);
     if ids.len() != edge.len() {
         return Err(FrontierError {
