@@ -245,7 +245,7 @@ async fn verify_with<A: HashAlgorithm>(
     let mut root_at_checkpoint = (signed.size() == 0).then(|| frontier.root());
     let mut at = 0u64;
     while at < size {
-        let page = state.store.ledger_entries(at, 1000).await.map_err(store_err)?;
+        let page = state.store.ledger_entries(at, 10_000).await.map_err(store_err)?;
         if page.is_empty() {
             return Err(format!("entries from index {at} are missing; the log claims {size}"));
         }

@@ -134,18 +134,37 @@ macro_rules! ledger_impl {
             }
 
             async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>> {
-                let mut out = Vec::with_capacity(ids.len());
-                let mut conn = self.read.acquire().await?;
-                for id in ids {
-                    let h: Option<Vec<u8>> =
-                        sqlx::query_scalar("SELECT hash FROM ledger_node WHERE level = $1 AND idx = $2")
-                            .bind(i32::from(id.level))
-                            .bind(id.index as i64)
-                            .fetch_optional(&mut *conn)
-                            .await?;
-                    out.push(h.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()));
+                if ids.is_empty() {
+                    return Ok(Vec::new());
                 }
-                Ok(out)
+                // One round trip for the whole proof: a proof needs a few dozen nodes.
+                let mut sql = String::from("SELECT level, idx, hash FROM ledger_node WHERE (level, idx) IN (VALUES ");
+                for i in 0..ids.len() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+                }
+                sql.push(')');
+                // Only generated placeholders are interpolated; values are bound.
+                let mut q = sqlx::query_as::<_, (i32, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
+                for id in ids {
+                    q = q.bind(i32::from(id.level)).bind(id.index as i64);
+                }
+                let found: std::collections::HashMap<(i32, i64), Vec<u8>> = q
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(|(l, i, h)| ((l, i), h))
+                    .collect();
+                Ok(ids
+                    .iter()
+                    .map(|id| {
+                        found
+                            .get(&(i32::from(id.level), id.index as i64))
+                            .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok())
+                    })
+                    .collect())
             }
 
             async fn ledger_entries(&self, start: u64, count: u64) -> R<Vec<LedgerEntryRow>> {

@@ -1,0 +1,160 @@
+//! Ledger figures through the real store: durable changes per second (each one transaction
+//! holding the record, its audit row and its log entry), integration rate, inclusion proofs
+//! from the stored tree, and full verification.
+//!
+//! `cargo run --release -p qinglian-web --example ledger_bench -- [WRITES] [LOG_SIZE] [CONCURRENCY]`
+//! WRITES changes go through the write path; the log is then filled with synthetic entries
+//! (same canonical format) up to LOG_SIZE, so proof and verification figures are at that size.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use qinglian_domain::org::{CountyInput, UnitInput};
+use qinglian_store::model::Actor;
+use qinglian_web::{AppState, Settings};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let writes = args.first().copied().unwrap_or(20_000);
+    let log_size = args.get(1).copied().unwrap_or(1_000_000);
+    let concurrency = args.get(2).copied().unwrap_or(16);
+    let dir = tempfile::tempdir().unwrap();
+    let url =
+        std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
+    let key = dir.path().join("ledger.key");
+    qinglian_web::ledger::init_key(&key, "bench.qinglian/ledger", qinglian_ledger::SignatureType::Ed25519).unwrap();
+    let settings = Settings {
+        database_url: url.clone(),
+        ledger_key_path: key,
+        ledger_origin: "bench.qinglian/ledger".into(),
+        ..Settings::default()
+    };
+    let store = qinglian_store::connect(&settings.database_url()).await.unwrap();
+    let state = AppState::new(Arc::new(settings), store.clone());
+    store
+        .upsert_county(
+            &Actor::system("bench"),
+            &CountyInput::parse("990301", "基准县").unwrap(),
+        )
+        .await
+        .unwrap();
+
+    // 1. Durable changes through the write path, CONCURRENCY writers at once.
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (store, next) = (store.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let actor = Actor::system("bench");
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= writes {
+                    return;
+                }
+                let unit = UnitInput::parse(&format!("u{i}"), &format!("单位{i}")).unwrap();
+                store.create_office(&actor, &unit).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let write_secs = started.elapsed().as_secs_f64();
+    println!(
+        "durable changes: {writes} in {write_secs:.2} s = {:.0}/s ({concurrency} writers; record + audit + log entry each)",
+        writes as f64 / write_secs
+    );
+
+    // 2. Integration of those entries.
+    let started = Instant::now();
+    let head = qinglian_web::ledger::integrate(&state).await.unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "integration: {} entries in {secs:.2} s = {:.0}/s",
+        head.added,
+        head.added as f64 / secs
+    );
+
+    // 3. Fill to LOG_SIZE with synthetic entries (same format), integrated in batches.
+    let mut filled = head.size;
+    let started = Instant::now();
+    while filled < log_size {
+        let batch = (log_size - filled).min(50_000);
+        fill(&url, filled, batch).await;
+        filled += batch;
+        qinglian_web::ledger::integrate(&state).await.unwrap();
+    }
+    println!(
+        "log filled to {filled} entries in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // 4. Inclusion proofs from the stored tree.
+    let mut times = Vec::new();
+    for i in 0..500u64 {
+        let index = (i * 7_919_993) % filled;
+        let t = Instant::now();
+        let proof = qinglian_web::ledger::inclusion(&state, index, filled).await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+        assert!(!proof.0.is_empty());
+    }
+    println!("inclusion proof at {filled}: median {:.1} µs over 500", median(times));
+
+    // 5. Full verification.
+    let started = Instant::now();
+    let v = qinglian_web::ledger::verify(&state, &|_, _| {}).await.unwrap();
+    println!(
+        "verification of {} entries: {:.2} s",
+        v.entries,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Inserts `count` pending entries numbered from `from`, in the canonical entry format.
+async fn fill(url: &str, from: u64, count: u64) {
+    let now = chrono::Utc::now();
+    let rows: Vec<Vec<u8>> = (from..from + count)
+        .map(|i| {
+            qinglian_ledger::Entry::new(
+                "bench.fill",
+                &format!("obj-{i}"),
+                1,
+                now.timestamp_micros(),
+                "bench",
+                [7; 32],
+            )
+            .unwrap()
+            .encode()
+        })
+        .collect();
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let ids: Vec<String> = (from..from + count).map(|i| format!("obj-{i}")).collect();
+        sqlx::query("INSERT INTO ledger_entry (entry, entry_type, object_id, created_at) SELECT e, 'bench.fill', o, $3 FROM UNNEST($1::bytea[], $2::text[]) AS t(e, o)")
+            .bind(&rows).bind(&ids).bind(now).execute(&pool).await.unwrap();
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        for (k, e) in rows.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO ledger_entry (entry, entry_type, object_id, created_at) VALUES (?, 'bench.fill', ?, ?)",
+            )
+            .bind(e)
+            .bind(format!("obj-{}", from + k as u64))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+}
