@@ -218,6 +218,8 @@ pub trait LedgerRepo: Send + Sync {
     /// Stored node hashes, in the order asked; `None` for nodes not (yet) stored.
     async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>>;
     async fn ledger_entries(&self, start: u64, count: u64) -> R<Vec<LedgerEntryRow>>;
+    /// The integrated entries about one object, oldest first: how a record shows its proofs.
+    async fn ledger_entries_for(&self, object_id: &str) -> R<Vec<LedgerEntryRow>>;
     async fn save_checkpoint(&self, size: u64, root: &[u8; 32], note: &str) -> R<()>;
     async fn latest_checkpoint(&self) -> R<Option<CheckpointRow>>;
     async fn checkpoint_at(&self, size: u64) -> R<Option<CheckpointRow>>;

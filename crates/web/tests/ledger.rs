@@ -279,3 +279,51 @@ async fn bad_proof_requests_are_clear_4xx() {
         assert!(body["operation_id"].is_string(), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_record_shows_its_log_entries_and_their_proofs() {
+    let app = common::spawn_sqlite().await;
+    let admin = app.sign_in("admin").await;
+    let r = admin
+        .post_json(
+            app.url("/api/v1/townships"),
+            json!({"division_code": "990201005", "name": "桃源镇"}),
+        )
+        .await;
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let page = admin
+        .client
+        .get(app.url(&format!("/staff/org/townships/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("尚未写入已签名的检查点"),
+        "before integration the entry is pending"
+    );
+    qinglian_web::ledger::integrate(&app.state()).await.unwrap();
+    let page = admin
+        .client
+        .get(app.url(&format!("/staff/org/townships/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("township.create"), "{page}");
+    let link = page
+        .split("/api/v1/ledger/proof/inclusion?")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let (status, proof) = get(&app, &format!("/api/v1/ledger/proof/inclusion?{link}")).await;
+    assert_eq!(status, 200, "{link}");
+    assert!(!proof["hashes"].as_array().unwrap().is_empty());
+}

@@ -178,6 +178,16 @@ macro_rules! ledger_impl {
                 .await?)
             }
 
+            async fn ledger_entries_for(&self, object_id: &str) -> R<Vec<LedgerEntryRow>> {
+                Ok(sqlx::query_as::<_, LedgerEntryRow>(
+                    "SELECT idx, entry_type, object_id, entry, leaf_hash FROM ledger_entry \
+                        WHERE object_id = $1 AND idx IS NOT NULL ORDER BY idx",
+                )
+                .bind(object_id)
+                .fetch_all(&self.read)
+                .await?)
+            }
+
             async fn save_checkpoint(&self, size: u64, root: &[u8; 32], note: &str) -> R<()> {
                 sqlx::query(
                     "INSERT INTO ledger_checkpoint (size, root_hash, note, created_at) VALUES ($1, $2, $3, $4) \

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use qinglian_domain::error::Name;
 use qinglian_domain::org::{TownshipInput, UnitInput, VillageInput};
-use qinglian_store::model::{PageRequest, Township, Village, VillageFilter};
+use qinglian_store::model::{LedgerEntryRow, PageRequest, Township, Village, VillageFilter};
 use serde::Deserialize;
 
 use super::{PageQuery, Pager, render, render_status};
@@ -108,6 +108,10 @@ struct TownshipPage {
     errors: Vec<FieldProblem>,
     form_code: String,
     form_name: String,
+    /// The township's entries in the tamper-evident log, and the size of the latest checkpoint
+    /// their proofs are given against.
+    log_entries: Vec<LedgerEntryRow>,
+    log_size: i64,
 }
 
 async fn township_page(
@@ -131,9 +135,26 @@ async fn township_page(
         .map_err(err)?
         .items;
     let (form_code, form_name) = form.map(|f| (f.division_code, f.name)).unwrap_or_default();
+    let log_size = state
+        .store
+        .latest_checkpoint()
+        .await
+        .map_err(err)?
+        .map(|c| c.size)
+        .unwrap_or(0);
+    let log_entries = state
+        .store
+        .ledger_entries_for(&township.id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|e| e.idx < log_size)
+        .collect();
     Ok(TownshipPage {
         t,
         user: Some(user.view()),
+        log_entries,
+        log_size,
         township,
         villages,
         errors,
