@@ -40,9 +40,11 @@ pub fn grow<A: HashAlgorithm>(size: u64, edge: &[Hash<A>], leaves: &[Hash<A>]) -
         completed.push((NodeId::leaf(next), *leaf));
         stack.push((0, *leaf));
         // Two subtrees of one height side by side make their parent, as binary addition carries.
-        while stack.len() >= 2 && stack[stack.len() - 1].0 == stack[stack.len() - 2].0 {
-            let (level, right) = stack.pop().unwrap_or((0, *leaf));
-            let (_, left) = stack.pop().unwrap_or((0, *leaf));
+        while let [.., (left_level, left), (right_level, right)] = stack[..]
+            && left_level == right_level
+        {
+            stack.truncate(stack.len() - 2);
+            let level = right_level;
             let parent = A::hash_children(&left, &right);
             let up = level + 1;
             completed.push((NodeId::new(up, next >> up), parent));
