@@ -156,3 +156,60 @@ async fn people_without_the_right_see_no_edit_forms_and_cannot_post() {
     let r = s.client.get(app.url("/staff/articles")).send().await.unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn a_member_of_staff_is_edited_through_the_form() {
+    let app = common::spawn_sqlite().await;
+    let s = app.sign_in("admin").await;
+    let f = app.fixture.clone();
+    let leader = app.store.get_staff(&f.leader).await.unwrap();
+    let page = s
+        .client
+        .get(app.url(&format!("/staff/org/staff/{}", leader.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("value=\"领导乙\""), "the form shows the current name");
+    let r = s
+        .client
+        .post(app.url(&format!("/staff/org/staff/{}", leader.id)))
+        .form(&[
+            ("_csrf", s.csrf.as_str()),
+            ("name", "领导乙（调任）"),
+            ("role", "township_secretary"),
+            ("posting_unit_id", f.township_east.as_str()),
+            ("home_township_id", f.township_west.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let after = app.store.get_staff(&f.leader).await.unwrap();
+    assert_eq!(
+        (
+            after.name.as_str(),
+            after.role.as_str(),
+            after.posting_unit_name.as_deref()
+        ),
+        ("领导乙（调任）", "township_secretary", Some("东溪镇"))
+    );
+    // A bad posting is refused with the reason and changes nothing.
+    let r = s
+        .client
+        .post(app.url(&format!("/staff/org/staff/{}", leader.id)))
+        .form(&[
+            ("_csrf", s.csrf.as_str()),
+            ("name", "x"),
+            ("role", "department_officer"),
+            ("posting_unit_id", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("该角色须选择工作单位。"));
+    assert_eq!(app.store.get_staff(&f.leader).await.unwrap().name, "领导乙（调任）");
+}

@@ -128,6 +128,11 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             &[("GET", Can(EditOrg)), ("POST", Can(EditOrg))],
         )
         .route(
+            "/staff/org/staff/{id}",
+            get(people::edit_form).post(people::update),
+            &[("GET", Can(EditOrg)), ("POST", Can(EditOrg))],
+        )
+        .route(
             "/staff/org/staff",
             get(people::list).post(people::create),
             &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],

@@ -1,7 +1,7 @@
 //! Staff pages to list the commission's people and add them, with posting and home township.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use qinglian_domain::org::StaffInput;
@@ -40,6 +40,22 @@ struct StaffPage {
     /// Posting choices by kind: label key and units.
     units: Vec<(&'static str, Vec<Unit>)>,
     townships: Vec<Unit>,
+    form_action: String,
+    submit_key: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff/staff_edit.html")]
+struct EditPage {
+    t: Tr,
+    user: Option<UserView>,
+    errors: Vec<FieldProblem>,
+    form: StaffForm,
+    roles: Vec<(&'static str, String)>,
+    units: Vec<(&'static str, Vec<Unit>)>,
+    townships: Vec<Unit>,
+    form_action: String,
+    submit_key: &'static str,
 }
 
 async fn page(
@@ -57,6 +73,27 @@ async fn page(
         .await
         .map_err(err)?;
     let pager = Pager::new("/staff/org/staff?".to_owned(), page_no, 50, page.total);
+    let (roles, units, townships) = choices(state, t).await?;
+    Ok(StaffPage {
+        t,
+        user: Some(user.view()),
+        staff: page.items,
+        pager,
+        errors,
+        form,
+        roles,
+        units,
+        townships,
+        form_action: "/staff/org/staff".to_owned(),
+        submit_key: "org.add",
+    })
+}
+
+/// Role labels, posting units by kind, and townships: what the staff form offers.
+type Choices = (Vec<(&'static str, String)>, Vec<(&'static str, Vec<Unit>)>, Vec<Unit>);
+
+async fn choices(state: &AppState, t: Tr) -> Result<Choices, PageError> {
+    let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
     let townships: Vec<Unit> = state
         .store
         .list_townships()
@@ -81,24 +118,84 @@ async fn page(
         .into_iter()
         .map(Unit::from)
         .collect();
-    Ok(StaffPage {
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), format!("role.{}", r.as_str())))
+        .collect();
+    let units = vec![
+        ("posting.township", townships.clone()),
+        ("posting.department", departments),
+        ("posting.stationed_group", groups),
+    ];
+    Ok((roles, units, townships))
+}
+
+async fn edit_page(
+    state: &AppState,
+    user: &CurrentUser,
+    t: Tr,
+    id: &str,
+    errors: Vec<FieldProblem>,
+    form: StaffForm,
+) -> Result<EditPage, PageError> {
+    let (roles, units, townships) = choices(state, t).await?;
+    Ok(EditPage {
         t,
         user: Some(user.view()),
-        staff: page.items,
-        pager,
         errors,
         form,
-        roles: Role::ALL
-            .iter()
-            .map(|r| (r.as_str(), format!("role.{}", r.as_str())))
-            .collect(),
-        units: vec![
-            ("posting.township", townships.clone()),
-            ("posting.department", departments),
-            ("posting.stationed_group", groups),
-        ],
+        roles,
+        units,
         townships,
+        form_action: format!("/staff/org/staff/{id}"),
+        submit_key: "org.save",
     })
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditOrg>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let s = state
+        .store
+        .get_staff(&id)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))?;
+    let form = StaffForm {
+        name: s.name,
+        role: s.role,
+        posting_unit_id: s.posting_unit_id.unwrap_or_default(),
+        home_township_id: s.home_township_id.unwrap_or_default(),
+    };
+    Ok(render(&edit_page(&state, &user, t, &id, Vec::new(), form).await?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditOrg>,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<StaffForm>,
+) -> Result<Response, PageError> {
+    let result = match StaffInput::parse(&f.name, &f.role, Some(&f.posting_unit_id), Some(&f.home_township_id)) {
+        Ok(input) => state
+            .store
+            .update_staff(&user.actor, &id, &input)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/staff/org/staff").into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = e.field_problems(t);
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &edit_page(&state, &user, t, &id, errors, f).await?,
+            ))
+        }
+        Err(e) => Err(PageError::new(e, t.lang)),
+    }
 }
 
 pub async fn list(
