@@ -302,6 +302,7 @@ impl FieldProblem {
             "leader_staff_id" => "org.leader".to_owned(),
             "liaison_office_id" => "org.liaison_office".to_owned(),
             "member_ids" => "org.members".to_owned(),
+            "department_ids" => "org.departments".to_owned(),
             "title" | "column" | "source" | "author" | "body" => format!("article.{}", self.field),
             "username" => "login.username".to_owned(),
             "password" => "password.new".to_owned(),

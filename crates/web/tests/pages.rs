@@ -213,3 +213,52 @@ async fn a_member_of_staff_is_edited_through_the_form() {
     assert!(r.text().await.unwrap().contains("该角色须选择工作单位。"));
     assert_eq!(app.store.get_staff(&f.leader).await.unwrap().name, "领导乙（调任）");
 }
+
+#[tokio::test]
+async fn a_stationed_group_takes_its_departments_over_through_the_form() {
+    let app = common::spawn_sqlite().await;
+    let s = app.sign_in("casemanager").await;
+    let f = app.fixture.clone();
+    let post = |body: String| {
+        s.client
+            .post(app.url("/staff/org/groups"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    let r = post(format!(
+        "_csrf={}&code=pz01&name=%E6%B4%BE%E9%A9%BB%E7%AC%AC%E4%B8%80%E7%BB%84&department_ids={}",
+        s.csrf, f.department
+    ))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let deps = app.store.list_departments().await.unwrap();
+    assert_eq!(deps[0].stationed_group_name.as_deref(), Some("派驻第一组"));
+    let page = s
+        .client
+        .get(app.url("/staff/org/groups"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("派驻第一组") && page.contains("试验县住房和城乡建设局"),
+        "{page}"
+    );
+
+    // An unknown department refuses the whole group: no group row is left behind.
+    let before = app.store.list_stationed_groups().await.unwrap().len();
+    let r = post(format!(
+        "_csrf={}&code=pz02&name=x&department_ids=no-such-department",
+        s.csrf
+    ))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("所选记录不存在。"));
+    assert_eq!(app.store.list_stationed_groups().await.unwrap().len(), before);
+}

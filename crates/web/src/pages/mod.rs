@@ -3,6 +3,7 @@
 mod accounts;
 mod articles;
 mod audit;
+mod groups;
 mod ledger;
 mod login;
 mod org;
@@ -115,7 +116,11 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             get(org::offices).post(org::create_office),
             &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
         )
-        .route("/staff/org/groups", get(org::groups), &[("GET", Can(ReadOrg))])
+        .route(
+            "/staff/org/groups",
+            get(groups::list).post(groups::create),
+            &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
+        )
         .route(
             "/staff/org/zones",
             get(zones::list).post(zones::create),

@@ -308,7 +308,6 @@ struct UnitsPage {
 enum UnitKind {
     Department,
     Office,
-    Group,
 }
 
 async fn units_page(
@@ -357,29 +356,9 @@ async fn units_page(
                 .collect();
             ("nav.offices", "/staff/org/offices", false, "", rows)
         }
-        UnitKind::Group => {
-            let rows = state
-                .store
-                .list_stationed_groups()
-                .await
-                .map_err(err)?
-                .into_iter()
-                .map(|g| UnitRow {
-                    code: g.code,
-                    name: g.name,
-                    extra: g
-                        .departments
-                        .iter()
-                        .map(|d| d.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                })
-                .collect();
-            ("nav.groups", "/staff/org/groups", true, "org.departments", rows)
-        }
     };
     let (form_code, form_name) = form.map(|f| (f.code, f.name)).unwrap_or_default();
-    let mut page = UnitsPage {
+    Ok(UnitsPage {
         t,
         user: Some(user.view()),
         title_key,
@@ -390,14 +369,7 @@ async fn units_page(
         errors,
         form_code,
         form_name,
-    };
-    if matches!(kind, UnitKind::Group) {
-        // Groups are created with their departments through the API; the page lists them.
-        if let Some(u) = page.user.as_mut() {
-            u.may_edit_org = false;
-        }
-    }
-    Ok(page)
+    })
 }
 
 async fn create_unit(
@@ -421,15 +393,12 @@ async fn create_unit(
                 .await
                 .map(|_| ())
                 .map_err(AppError::from),
-            // Groups are created with their departments, through the API.
-            UnitKind::Group => Err(AppError::NotFound),
         },
         Err(e) => Err(e.into()),
     };
     let back = match kind {
         UnitKind::Department => "/staff/org/departments",
         UnitKind::Office => "/staff/org/offices",
-        UnitKind::Group => "/staff/org/groups",
     };
     match result {
         Ok(()) => Ok(Redirect::to(back).into_response()),
@@ -467,10 +436,4 @@ pub async fn create_office(
     PageForm(f): PageForm<CodeNameForm>,
 ) -> PageResult {
     create_unit(state, user, t, UnitKind::Office, f).await
-}
-
-pub async fn groups(State(state): State<AppState>, Can(user, t, _): Can<cap::ReadOrg>) -> PageResult {
-    Ok(render(
-        &units_page(&state, &user, t, UnitKind::Group, Vec::new(), None).await?,
-    ))
 }
