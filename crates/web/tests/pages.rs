@@ -262,3 +262,36 @@ async fn a_stationed_group_takes_its_departments_over_through_the_form() {
     assert!(r.text().await.unwrap().contains("所选记录不存在。"));
     assert_eq!(app.store.list_stationed_groups().await.unwrap().len(), before);
 }
+
+#[tokio::test]
+async fn oversized_and_malformed_forms_are_refused_without_a_trace() {
+    let app = common::spawn_sqlite().await;
+    let s = app.sign_in("admin").await;
+    let before = app.store.list_townships().await.unwrap().len();
+    let huge = "乡".repeat(700_000);
+    let r = s
+        .client
+        .post(app.url("/staff/org/townships"))
+        .form(&[
+            ("_csrf", s.csrf.as_str()),
+            ("division_code", "990201009"),
+            ("name", huge.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let r = s
+        .client
+        .post(app.url("/staff/org/townships"))
+        .header("x-csrf-token", &s.csrf)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("division_code=%E0%A4%A&name=x")
+        .send()
+        .await
+        .unwrap();
+    // Broken percent-encoding decodes lossily; the code is then refused, by name.
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("区划代码只能由数字组成。"));
+    assert_eq!(app.store.list_townships().await.unwrap().len(), before);
+}
