@@ -58,6 +58,18 @@ enum LedgerWhat {
     Checkpoint,
     /// Recheck every entry and the tree against the latest signed checkpoint.
     Verify,
+    /// Print a proof: of entry `--index` in the tree of `--size` entries (default: the latest
+    /// checkpoint), or that the tree of `--to` entries extends the tree of `--from`.
+    Prove {
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        index: Option<u64>,
+        #[arg(long, requires = "index")]
+        size: Option<u64>,
+        #[arg(long, requires = "to")]
+        from: Option<u64>,
+        #[arg(long, requires = "from")]
+        to: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -228,6 +240,32 @@ async fn ledger(what: LedgerWhat, settings: Settings, store: qinglian_store::Dyn
             );
             if state.ledger_signer.is_none() {
                 println!("no key: run `qinglian ledger init` to sign checkpoints");
+            }
+            Ok(())
+        }
+        LedgerWhat::Prove { index, size, from, to } => {
+            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store);
+            let latest = state.store.latest_checkpoint().await?.map(|c| c.size as u64);
+            let (label, proof) = match (index, from, to) {
+                (Some(i), _, _) => {
+                    let size = size
+                        .or(latest)
+                        .ok_or_else(|| anyhow::anyhow!("no checkpoint yet; give --size"))?;
+                    (
+                        format!("inclusion of entry {i} in the tree of {size}"),
+                        qinglian_web::ledger::inclusion(&state, i, size).await,
+                    )
+                }
+                (None, Some(a), Some(b)) => (
+                    format!("consistency of the tree of {a} with the tree of {b}"),
+                    qinglian_web::ledger::consistency(&state, a, b).await,
+                ),
+                _ => anyhow::bail!("give --index (and optionally --size), or --from and --to"),
+            };
+            let proof = proof.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{label}:");
+            for h in proof.0 {
+                println!("{}", hex_root(&h));
             }
             Ok(())
         }

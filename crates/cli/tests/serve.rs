@@ -66,6 +66,28 @@ fn serve_demo_creates_the_data_folder_prints_accounts_and_production_start_refus
         "the data folder is created"
     );
 
+    // The demo's changes are in the log: sign now, verify the whole log, prove an entry.
+    let out = qinglian(dir.path()).args(["ledger", "checkpoint"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = qinglian(dir.path()).args(["ledger", "verify"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("verified:"),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = qinglian(dir.path())
+        .args(["ledger", "prove", "--index", "0"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("inclusion of entry 0 in the tree of ") && text.lines().count() > 5,
+        "{text}"
+    );
+    let out = qinglian(dir.path()).args(["ledger", "init"]).output().unwrap();
+    assert!(!out.status.success(), "a second init must not replace the key");
+
     let refused = qinglian(dir.path()).arg("serve").output().unwrap();
     assert!(
         !refused.status.success(),
