@@ -175,6 +175,28 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         .into_parts()
 }
 
+/// Townships and stationed groups as form choices: what posting and membership lists offer.
+pub async fn township_and_group_units(
+    state: &AppState,
+) -> Result<(Vec<qinglian_store::model::Unit>, Vec<qinglian_store::model::Unit>), qinglian_store::StoreError> {
+    use qinglian_store::model::Unit;
+    let townships = state
+        .store
+        .list_townships()
+        .await?
+        .into_iter()
+        .map(Unit::from)
+        .collect();
+    let groups = state
+        .store
+        .list_stationed_groups()
+        .await?
+        .into_iter()
+        .map(Unit::from)
+        .collect();
+    Ok((townships, groups))
+}
+
 /// Renders a template; a rendering failure is logged and answered as a plain 500.
 pub fn render<T: askama::Template>(t: &T) -> Response {
     match t.render() {

@@ -94,25 +94,10 @@ type Choices = (Vec<(&'static str, String)>, Vec<(&'static str, Vec<Unit>)>, Vec
 
 async fn choices(state: &AppState, t: Tr) -> Result<Choices, PageError> {
     let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
-    let townships: Vec<Unit> = state
-        .store
-        .list_townships()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(Unit::from)
-        .collect();
+    let (townships, groups) = super::township_and_group_units(state).await.map_err(err)?;
     let departments = state
         .store
         .list_departments()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(Unit::from)
-        .collect();
-    let groups = state
-        .store
-        .list_stationed_groups()
         .await
         .map_err(err)?
         .into_iter()

@@ -108,22 +108,7 @@ async fn form_page(
         })
         .collect();
     let offices = state.store.list_offices().await.map_err(err)?;
-    let townships = state
-        .store
-        .list_townships()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(Unit::from)
-        .collect();
-    let groups = state
-        .store
-        .list_stationed_groups()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(Unit::from)
-        .collect();
+    let (townships, groups) = super::township_and_group_units(state).await.map_err(err)?;
     Ok(FormPage {
         t,
         user: Some(user.view()),
