@@ -13,8 +13,6 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// `sqlite://path` (the embedded default) or `postgres://…`.
     pub database_url: String,
-    /// Folder for the SQLite file and, later, the evidence store.
-    pub data_dir: PathBuf,
     /// Mark cookies `Secure`; turn on when served behind TLS.
     pub secure_cookies: bool,
     pub session_idle_minutes: i64,
@@ -45,7 +43,6 @@ impl Default for Settings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://qinglian-data/qinglian.db".to_owned(),
-            data_dir: PathBuf::from("qinglian-data"),
             secure_cookies: false,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
@@ -110,7 +107,6 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("listen", &self.listen)
             .field("database_url", &self.database_url())
-            .field("data_dir", &self.data_dir)
             .field("secure_cookies", &self.secure_cookies)
             .field("log_format", &self.log_format)
             .finish_non_exhaustive()

@@ -42,71 +42,59 @@ async fn the_administrator_creates_disables_and_enables_accounts() {
     assert!(!page.contains("$argon2"), "hashes never reach a page");
 
     let weak = admin
-        .client
-        .post(app.url("/staff/admin/accounts"))
-        .form(&[
-            ("_csrf", admin.csrf.as_str()),
-            ("staff_id", staff.id.as_str()),
-            ("username", "xin"),
-            ("password", "short"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/admin/accounts"),
+            &[
+                ("staff_id", staff.id.as_str()),
+                ("username", "xin"),
+                ("password", "short"),
+            ],
+        )
+        .await;
     assert_eq!(weak.status(), 422);
     assert!(weak.text().await.unwrap().contains("密码至少 12 个字符。"));
     let bad_name = admin
-        .client
-        .post(app.url("/staff/admin/accounts"))
-        .form(&[
-            ("_csrf", admin.csrf.as_str()),
-            ("staff_id", staff.id.as_str()),
-            ("username", "Xin Tong"),
-            ("password", "青岚溪水长流不息-2026"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/admin/accounts"),
+            &[
+                ("staff_id", staff.id.as_str()),
+                ("username", "Xin Tong"),
+                ("password", "青岚溪水长流不息-2026"),
+            ],
+        )
+        .await;
     assert_eq!(bad_name.status(), 422);
     let taken = admin
-        .client
-        .post(app.url("/staff/admin/accounts"))
-        .form(&[
-            ("_csrf", admin.csrf.as_str()),
-            ("staff_id", staff.id.as_str()),
-            ("username", "admin"),
-            ("password", "青岚溪水长流不息-2026"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/admin/accounts"),
+            &[
+                ("staff_id", staff.id.as_str()),
+                ("username", "admin"),
+                ("password", "青岚溪水长流不息-2026"),
+            ],
+        )
+        .await;
     assert_eq!(taken.status(), 422);
     assert!(taken.text().await.unwrap().contains("该用户名已存在。"));
 
     let ok = admin
-        .client
-        .post(app.url("/staff/admin/accounts"))
-        .form(&[
-            ("_csrf", admin.csrf.as_str()),
-            ("staff_id", staff.id.as_str()),
-            ("username", "xin.tong"),
-            ("password", "青岚溪水长流不息-2026"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/admin/accounts"),
+            &[
+                ("staff_id", staff.id.as_str()),
+                ("username", "xin.tong"),
+                ("password", "青岚溪水长流不息-2026"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status(), 303);
     assert_eq!(sign_in_with(&app, "xin.tong", "青岚溪水长流不息-2026").await, 303);
 
     let accounts = app.store.list_accounts().await.unwrap();
     let id = accounts.iter().find(|a| a.username == "xin.tong").unwrap().id.clone();
     let r = admin
-        .client
-        .post(app.url(&format!("/staff/admin/accounts/{id}/disable")))
-        .form(&[("_csrf", admin.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(app.url(&format!("/staff/admin/accounts/{id}/disable")), &[])
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         sign_in_with(&app, "xin.tong", "青岚溪水长流不息-2026").await,
@@ -114,24 +102,16 @@ async fn the_administrator_creates_disables_and_enables_accounts() {
         "a disabled account cannot sign in"
     );
     let r = admin
-        .client
-        .post(app.url(&format!("/staff/admin/accounts/{id}/enable")))
-        .form(&[("_csrf", admin.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(app.url(&format!("/staff/admin/accounts/{id}/enable")), &[])
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(sign_in_with(&app, "xin.tong", "青岚溪水长流不息-2026").await, 303);
 
     // The administrator cannot lock themselves out.
     let me = accounts.iter().find(|a| a.username == "admin").unwrap().id.clone();
     let r = admin
-        .client
-        .post(app.url(&format!("/staff/admin/accounts/{me}/disable")))
-        .form(&[("_csrf", admin.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(app.url(&format!("/staff/admin/accounts/{me}/disable")), &[])
+        .await;
     assert_eq!(r.status(), 403);
 }
 
@@ -160,12 +140,8 @@ async fn disabling_ends_open_sessions_and_others_cannot_administer() {
         .unwrap()
         .id;
     admin
-        .client
-        .post(app.url(&format!("/staff/admin/accounts/{id}/disable")))
-        .form(&[("_csrf", admin.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(app.url(&format!("/staff/admin/accounts/{id}/disable")), &[])
+        .await;
     assert_eq!(
         victim
             .client
@@ -189,12 +165,8 @@ async fn disabling_ends_open_sessions_and_others_cannot_administer() {
         403
     );
     let r = auditor
-        .client
-        .post(app.url(&format!("/staff/admin/accounts/{id}/enable")))
-        .form(&[("_csrf", auditor.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(app.url(&format!("/staff/admin/accounts/{id}/enable")), &[])
+        .await;
     assert_eq!(r.status(), 403);
     assert!(
         app.store

@@ -338,16 +338,11 @@ async fn state_changes_need_the_csrf_token() {
     assert_eq!(r.status(), 403);
     assert_eq!(township_count(&app).await, before);
     let r = s
-        .client
-        .post(app.url("/staff/org/townships"))
-        .form(&[
-            ("_csrf", s.csrf.as_str()),
-            ("division_code", "990201009"),
-            ("name", "北山乡"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/org/townships"),
+            &[("division_code", "990201009"), ("name", "北山乡")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(township_count(&app).await, before + 1);
 }
@@ -382,13 +377,7 @@ async fn only_org_editors_change_the_org() {
 async fn sign_out_ends_the_session() {
     let app = spawn_sqlite().await;
     let s = app.sign_in("admin").await;
-    let r = s
-        .client
-        .post(app.url("/logout"))
-        .form(&[("_csrf", s.csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = s.post_form(app.url("/logout"), &[]).await;
     assert_eq!(r.status(), 303);
     let (status, _) = s.get_json(app.url("/api/v1/townships")).await;
     assert_eq!(status, 401);
@@ -504,16 +493,11 @@ async fn pages_show_chinese_errors_and_keep_the_form() {
     let app = spawn_sqlite().await;
     let s = app.sign_in("admin").await;
     let r = s
-        .client
-        .post(app.url("/staff/org/townships"))
-        .form(&[
-            ("_csrf", s.csrf.as_str()),
-            ("division_code", "99020"),
-            ("name", "北山乡"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/org/townships"),
+            &[("division_code", "99020"), ("name", "北山乡")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(page.contains("区划代码应为 2、4、6、9 或 12 位数字。"), "{page}");

@@ -10,18 +10,16 @@ async fn staff_and_zones_are_added_and_edited_through_forms() {
     let f = app.fixture.clone();
 
     let r = s
-        .client
-        .post(app.url("/staff/org/staff"))
-        .form(&[
-            ("_csrf", s.csrf.as_str()),
-            ("name", "新联村干部"),
-            ("role", "village_liaison"),
-            ("posting_unit_id", f.township_east.as_str()),
-            ("home_township_id", f.township_west.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/org/staff"),
+            &[
+                ("name", "新联村干部"),
+                ("role", "village_liaison"),
+                ("posting_unit_id", f.township_east.as_str()),
+                ("home_township_id", f.township_west.as_str()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let list = s
         .client
@@ -36,17 +34,15 @@ async fn staff_and_zones_are_added_and_edited_through_forms() {
 
     // A commission role posted to a township is refused, with the reason, and nothing is added.
     let r = s
-        .client
-        .post(app.url("/staff/org/staff"))
-        .form(&[
-            ("_csrf", s.csrf.as_str()),
-            ("name", "错岗"),
-            ("role", "case_manager"),
-            ("posting_unit_id", f.township_east.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/org/staff"),
+            &[
+                ("name", "错岗"),
+                ("role", "case_manager"),
+                ("posting_unit_id", f.township_east.as_str()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert!(
         r.text()
@@ -141,16 +137,11 @@ async fn people_without_the_right_see_no_edit_forms_and_cannot_post() {
         "no add form for a township secretary"
     );
     let r = s
-        .client
-        .post(app.url("/staff/org/townships"))
-        .form(&[
-            ("_csrf", s.csrf.as_str()),
-            ("division_code", "990201009"),
-            ("name", "北山乡"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/org/townships"),
+            &[("division_code", "990201009"), ("name", "北山乡")],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("您没有执行此操作的权限。"));
     let r = s.client.get(app.url("/staff/articles")).send().await.unwrap();
@@ -174,18 +165,16 @@ async fn a_member_of_staff_is_edited_through_the_form() {
         .unwrap();
     assert!(page.contains("value=\"领导乙\""), "the form shows the current name");
     let r = s
-        .client
-        .post(app.url(&format!("/staff/org/staff/{}", leader.id)))
-        .form(&[
-            ("_csrf", s.csrf.as_str()),
-            ("name", "领导乙（调任）"),
-            ("role", "township_secretary"),
-            ("posting_unit_id", f.township_east.as_str()),
-            ("home_township_id", f.township_west.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url(&format!("/staff/org/staff/{}", leader.id)),
+            &[
+                ("name", "领导乙（调任）"),
+                ("role", "township_secretary"),
+                ("posting_unit_id", f.township_east.as_str()),
+                ("home_township_id", f.township_west.as_str()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let after = app.store.get_staff(&f.leader).await.unwrap();
     assert_eq!(
@@ -198,17 +187,11 @@ async fn a_member_of_staff_is_edited_through_the_form() {
     );
     // A bad posting is refused with the reason and changes nothing.
     let r = s
-        .client
-        .post(app.url(&format!("/staff/org/staff/{}", leader.id)))
-        .form(&[
-            ("_csrf", s.csrf.as_str()),
-            ("name", "x"),
-            ("role", "department_officer"),
-            ("posting_unit_id", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url(&format!("/staff/org/staff/{}", leader.id)),
+            &[("name", "x"), ("role", "department_officer"), ("posting_unit_id", "")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("该角色须选择工作单位。"));
     assert_eq!(app.store.get_staff(&f.leader).await.unwrap().name, "领导乙（调任）");
@@ -270,16 +253,11 @@ async fn oversized_and_malformed_forms_are_refused_without_a_trace() {
     let before = app.store.list_townships().await.unwrap().len();
     let huge = "乡".repeat(700_000);
     let r = s
-        .client
-        .post(app.url("/staff/org/townships"))
-        .form(&[
-            ("_csrf", s.csrf.as_str()),
-            ("division_code", "990201009"),
-            ("name", huge.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            app.url("/staff/org/townships"),
+            &[("division_code", "990201009"), ("name", huge.as_str())],
+        )
+        .await;
     assert_eq!(r.status(), 413);
     let r = s
         .client

@@ -117,12 +117,8 @@ async fn a_role_can_be_made_to_use_a_second_factor_and_codes_are_not_replayable(
     let app = common::spawn_sqlite().await;
     let admin = app.sign_in("admin").await;
     let r = admin
-        .client
-        .post(app.url("/staff/admin/security"))
-        .form(&[("_csrf", admin.csrf.as_str()), ("require_totp", "case_manager")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(app.url("/staff/admin/security"), &[("require_totp", "case_manager")])
+        .await;
     assert_eq!(r.status(), 303);
     let page = admin
         .client
@@ -234,12 +230,8 @@ async fn only_the_system_administrator_sets_the_policy() {
             "{who}"
         );
         let r = s
-            .client
-            .post(app.url("/staff/admin/security"))
-            .form(&[("_csrf", s.csrf.as_str()), ("require_totp", "auditor")])
-            .send()
-            .await
-            .unwrap();
+            .post_form(app.url("/staff/admin/security"), &[("require_totp", "auditor")])
+            .await;
         assert_eq!(r.status(), 403, "{who}");
     }
     assert!(app.store.roles_requiring_totp().await.unwrap().is_empty());

@@ -228,6 +228,13 @@ impl Session {
             .unwrap()
     }
 
+    /// Posts a form as the page would: with this session's CSRF token first.
+    pub async fn post_form(&self, url: String, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form = vec![("_csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.client.post(url).form(&form).send().await.unwrap()
+    }
+
     pub async fn get_json(&self, url: String) -> (u16, serde_json::Value) {
         let r = self.client.get(url).send().await.unwrap();
         let status = r.status().as_u16();
