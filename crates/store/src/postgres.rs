@@ -31,6 +31,12 @@ impl PgStore {
         })
     }
 
+    /// Starts a write transaction; every change goes through here, so how writes are
+    /// committed is decided in one place.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        Ok(self.write.begin().await?)
+    }
+
     /// Array-bound upserts inside one transaction; returns rows inserted or changed.
     pub(crate) async fn bulk_upsert_divisions(
         &self,
@@ -39,7 +45,7 @@ impl PgStore {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<u64, StoreError> {
         const CHUNK: usize = 20_000;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut affected = 0;
         for chunk in rows.chunks(CHUNK) {
             let codes: Vec<&str> = chunk.iter().map(|r| r.code.as_str()).collect();

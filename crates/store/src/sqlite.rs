@@ -44,6 +44,12 @@ impl SqliteStore {
         Ok(Self { read, write })
     }
 
+    /// Starts a write transaction; every change goes through here, so how writes are
+    /// committed is decided in one place.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.write.begin().await?)
+    }
+
     /// Multi-row upserts inside one transaction; returns rows inserted or changed.
     pub(crate) async fn bulk_upsert_divisions(
         &self,
@@ -52,7 +58,7 @@ impl SqliteStore {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<u64, StoreError> {
         const CHUNK: usize = 1000;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut affected = 0;
         for chunk in rows.chunks(CHUNK) {
             let mut sql = String::with_capacity(64 + chunk.len() * 24);

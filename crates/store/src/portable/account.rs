@@ -11,7 +11,7 @@ macro_rules! account_impl {
                 if has.is_some() {
                     return Err(StoreError::Conflict { field: "staff_id", value: None });
                 }
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO account (id, staff_id, username, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(&id).bind(staff_id).bind(username).bind(password_hash).bind(false).bind(Utc::now())
                     .execute(&mut *tx).await
@@ -42,7 +42,7 @@ macro_rules! account_impl {
             }
 
             async fn set_account_disabled(&self, actor: &Actor, account_id: &str, disabled: bool) -> R<()> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let r = sqlx::query("UPDATE account SET disabled = $2 WHERE id = $1").bind(account_id).bind(disabled).execute(&mut *tx).await?;
                 if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
                 if disabled {
@@ -55,7 +55,7 @@ macro_rules! account_impl {
             }
 
             async fn set_password(&self, actor: &Actor, account_id: &str, password_hash: &str, keep_session: Option<&str>) -> R<()> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let r = sqlx::query("UPDATE account SET password_hash = $2 WHERE id = $1").bind(account_id).bind(password_hash).execute(&mut *tx).await?;
                 if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
                 sqlx::query("DELETE FROM session WHERE account_id = $1 AND (CAST($2 AS TEXT) IS NULL OR token_hash <> $2)")
@@ -80,7 +80,7 @@ macro_rules! account_impl {
             }
 
             async fn set_totp_secret(&self, actor: &Actor, account_id: &str, secret: Option<&str>) -> R<()> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let r = sqlx::query("UPDATE account SET totp_secret = $2, totp_last_step = NULL WHERE id = $1")
                     .bind(account_id).bind(secret).execute(&mut *tx).await?;
                 if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
@@ -102,7 +102,7 @@ macro_rules! account_impl {
             }
 
             async fn set_role_requires_totp(&self, actor: &Actor, role: &str, required: bool) -> R<()> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO role_policy (role, require_totp) VALUES ($1, $2) ON CONFLICT (role) DO UPDATE SET require_totp = excluded.require_totp")
                     .bind(role).bind(required).execute(&mut *tx).await
                     .map_err(constraint("role", Some(role), "role"))?;

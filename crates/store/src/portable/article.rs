@@ -5,7 +5,7 @@ macro_rules! article_impl {
         impl $store {
             async fn write_article(&self, actor: &Actor, id: Option<&str>, input: &ArticleInput) -> R<String> {
                 let now = Utc::now();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let (id, action) = match id {
                     None => {
                         let id = new_id();
@@ -76,7 +76,7 @@ macro_rules! article_impl {
 
             async fn set_published(&self, actor: &Actor, id: &str, published: bool, at: DateTime<Utc>) -> R<Article> {
                 let (status, when) = if published { ("published", Some(at)) } else { ("draft", None) };
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let r = sqlx::query("UPDATE article SET status = $2, published_at = $3, updated_at = $4 WHERE id = $1")
                     .bind(id).bind(status).bind(when).bind(at).execute(&mut *tx).await?;
                 if r.rows_affected() == 0 {

@@ -50,7 +50,7 @@ macro_rules! audit_impl {
             }
 
             async fn apply_audit_retention(&self, actor: &Actor, cutoff: DateTime<Utc>) -> R<u64> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // Moving the cutoff back is refused by the database itself; forward only.
                 sqlx::query("UPDATE audit_retention SET cutoff = $1 WHERE id = 1 AND cutoff < $1").bind(cutoff).execute(&mut *tx).await?;
                 let removed = sqlx::query("DELETE FROM audit_event WHERE at < $1").bind(cutoff).execute(&mut *tx).await?.rows_affected();

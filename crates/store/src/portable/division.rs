@@ -35,7 +35,7 @@ macro_rules! division_impl {
                     .ok_or_else(|| Invalid::field("county", "division.not_in_registry", Some(county_code)))?;
                 let townships = self.division_children(&county.code).await?;
                 let input = CountyInput::parse(&county.code, &county.name)?;
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let other: Option<String> = sqlx::query_scalar("SELECT division_code FROM county WHERE division_code <> $1 LIMIT 1")
                     .bind(input.code.as_str()).fetch_optional(&mut *tx).await?;
                 if other.is_some() {

@@ -64,7 +64,7 @@ macro_rules! ledger_impl {
             }
 
             async fn integrate_ledger(&self, algorithm: qinglian_ledger::Algorithm, limit: u64) -> R<LedgerHead> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO ledger_meta (id, algorithm, size) VALUES (1, $1, 0) ON CONFLICT (id) DO NOTHING",
                 )

@@ -77,7 +77,7 @@ macro_rules! org_impl {
 
             async fn write_staff(&self, actor: &Actor, id: Option<&str>, input: &StaffInput) -> R<String> {
                 let id_given = id.is_some();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 if let (Some(exists), Some(unit)) = (posting_exists_sql(input.posting), &input.posting_unit_id) {
                     let n: i64 = sqlx::query_scalar(exists)
                         .bind(unit).fetch_one(&mut *tx).await?;
@@ -125,7 +125,7 @@ macro_rules! org_impl {
             }
 
             async fn upsert_county(&self, actor: &Actor, input: &CountyInput) -> R<County> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let other: Option<String> = sqlx::query_scalar("SELECT division_code FROM county WHERE division_code <> $1 LIMIT 1")
                     .bind(input.code.as_str()).fetch_optional(&mut *tx).await?;
                 if other.is_some() {
@@ -157,7 +157,7 @@ macro_rules! org_impl {
                 qinglian_domain::org::check_within_county(&county.division_code, &input.code)?;
                 let id = new_id();
                 let now = Utc::now();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO township (id, county_id, division_code, name, kind, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
                     .bind(&id).bind(&county.id).bind(input.code.as_str()).bind(input.name.as_str()).bind(input.kind.as_str()).bind(now)
                     .execute(&mut *tx).await
@@ -169,7 +169,7 @@ macro_rules! org_impl {
 
             async fn rename_township(&self, actor: &Actor, id: &str, name: &Name) -> R<Township> {
                 let kind = qinglian_domain::org::TownshipKind::from_name(name.as_str());
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let r = sqlx::query("UPDATE township SET name = $2, kind = $3, updated_at = $4 WHERE id = $1")
                     .bind(id).bind(name.as_str()).bind(kind.as_str()).bind(Utc::now())
                     .execute(&mut *tx).await?;
@@ -205,7 +205,7 @@ macro_rules! org_impl {
                 let township_id = township_id.ok_or_else(|| Invalid::field("division_code", "village.no_township", Some(input.code.as_str())))?;
                 let id = new_id();
                 let now = Utc::now();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO village (id, township_id, division_code, name, kind, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
                     .bind(&id).bind(&township_id).bind(input.code.as_str()).bind(input.name.as_str()).bind(input.kind.as_str()).bind(now)
                     .execute(&mut *tx).await
@@ -217,7 +217,7 @@ macro_rules! org_impl {
 
             async fn rename_village(&self, actor: &Actor, id: &str, name: &Name) -> R<Village> {
                 let kind = qinglian_domain::org::VillageKind::from_name(name.as_str());
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let r = sqlx::query("UPDATE village SET name = $2, kind = $3, updated_at = $4 WHERE id = $1")
                     .bind(id).bind(name.as_str()).bind(kind.as_str()).bind(Utc::now())
                     .execute(&mut *tx).await?;
@@ -236,7 +236,7 @@ macro_rules! org_impl {
             async fn create_department(&self, actor: &Actor, input: &UnitInput) -> R<Department> {
                 let county = self.county_required().await?;
                 let id = new_id();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO department (id, county_id, code, name) VALUES ($1, $2, $3, $4)")
                     .bind(&id).bind(&county.id).bind(input.code.as_str()).bind(input.name.as_str())
                     .execute(&mut *tx).await
@@ -253,7 +253,7 @@ macro_rules! org_impl {
             async fn create_office(&self, actor: &Actor, input: &UnitInput) -> R<Unit> {
                 let county = self.county_required().await?;
                 let id = new_id();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO supervision_office (id, county_id, code, name) VALUES ($1, $2, $3, $4)")
                     .bind(&id).bind(&county.id).bind(input.code.as_str()).bind(input.name.as_str())
                     .execute(&mut *tx).await
@@ -282,7 +282,7 @@ macro_rules! org_impl {
             async fn create_stationed_group(&self, actor: &Actor, input: &UnitInput, department_ids: &[String]) -> R<StationedGroup> {
                 let county = self.county_required().await?;
                 let id = new_id();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO stationed_group (id, county_id, code, name) VALUES ($1, $2, $3, $4)")
                     .bind(&id).bind(&county.id).bind(input.code.as_str()).bind(input.name.as_str())
                     .execute(&mut *tx).await
@@ -316,7 +316,7 @@ macro_rules! org_impl {
             async fn create_zone(&self, actor: &Actor, input: &ZoneInput) -> R<Zone> {
                 self.county_required().await?;
                 let id = new_id();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 self.write_zone(&mut tx, &id, input, true).await?;
                 self.audit_tx(&mut tx, actor, AuditAction::ZoneCreate, Some(&id), None).await?;
                 tx.commit().await?;
@@ -324,7 +324,7 @@ macro_rules! org_impl {
             }
 
             async fn update_zone(&self, actor: &Actor, id: &str, input: &ZoneInput) -> R<Zone> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 self.write_zone(&mut tx, id, input, false).await?;
                 self.audit_tx(&mut tx, actor, AuditAction::ZoneUpdate, Some(id), None).await?;
                 tx.commit().await?;
