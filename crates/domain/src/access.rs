@@ -1,7 +1,7 @@
 //! Who may do what: the one place that maps roles to actions.
 //!
-//! Scopes (township, zone, case grants) join this module with the identity issue; for now the
-//! actions are about the org model and the portal, which carry no case content.
+//! A role says what kind of thing a user may do; on which objects is the scope's business
+//! (`scope`), checked by the store's scoped queries.
 
 use crate::role::Role;
 
@@ -17,6 +17,16 @@ pub enum Action {
     ManageSecurity,
     /// Browse and export the audit trail.
     ReadAudit,
+    /// See inspection rounds, on-site meetings and concerns within reach.
+    ReadInspection,
+    /// Set up rounds, their groups and targets.
+    ManageInspection,
+    /// Hold on-site meetings: schedule them, log concerns, answer on the spot, route and close.
+    RunMeeting,
+    /// Answer the concerns routed to one's department.
+    AnswerConcern,
+    /// See who raised a concern (every view is audited).
+    ReadComplainant,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -30,6 +40,12 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::ManageSecurity => matches!(role, SystemAdmin),
         // Separation of duties: the administrator is not the auditor.
         Action::ReadAudit => matches!(role, Auditor),
+        // Case-like content: neither the administrator nor the auditor reads it.
+        Action::ReadInspection => !matches!(role, SystemAdmin | Auditor),
+        Action::ManageInspection => matches!(role, CaseManager | SupervisionOffice),
+        Action::RunMeeting => matches!(role, InspectionGroupMember | CaseManager | SupervisionOffice),
+        Action::AnswerConcern => matches!(role, DepartmentOfficer),
+        Action::ReadComplainant => matches!(role, CommissionLeader | CaseManager | InspectionGroupMember),
     }
 }
 
@@ -47,5 +63,16 @@ mod tests {
             !may(Role::DepartmentOfficer, Action::ReadOrg),
             "departments see only their own work"
         );
+    }
+
+    #[test]
+    fn inspection_content_is_kept_from_the_administrator_and_the_auditor() {
+        for action in [Action::ReadInspection, Action::RunMeeting, Action::ReadComplainant] {
+            assert!(!may(Role::SystemAdmin, action));
+            assert!(!may(Role::Auditor, action));
+        }
+        assert!(may(Role::DepartmentOfficer, Action::ReadInspection));
+        assert!(!may(Role::DepartmentOfficer, Action::ReadComplainant));
+        assert!(!may(Role::DepartmentOfficer, Action::RunMeeting));
     }
 }

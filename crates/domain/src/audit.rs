@@ -38,10 +38,23 @@ pub enum AuditAction {
     AuditView,
     AuditExport,
     AuditRetention,
+    ScopeGrant,
+    ScopeRevoke,
+    RoundCreate,
+    InspectionGroupCreate,
+    TargetAssign,
+    MeetingCreate,
+    MeetingUpdate,
+    ConcernCreate,
+    ConcernStep,
+    ConcernView,
+    ComplainantView,
+    ReceiptLookup,
+    CategoryCreate,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 44] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -73,6 +86,19 @@ impl AuditAction {
         Self::AuditView,
         Self::AuditExport,
         Self::AuditRetention,
+        Self::ScopeGrant,
+        Self::ScopeRevoke,
+        Self::RoundCreate,
+        Self::InspectionGroupCreate,
+        Self::TargetAssign,
+        Self::MeetingCreate,
+        Self::MeetingUpdate,
+        Self::ConcernCreate,
+        Self::ConcernStep,
+        Self::ConcernView,
+        Self::ComplainantView,
+        Self::ReceiptLookup,
+        Self::CategoryCreate,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -108,6 +134,19 @@ impl AuditAction {
             Self::AuditView => "audit.view",
             Self::AuditExport => "audit.export",
             Self::AuditRetention => "audit.retention",
+            Self::ScopeGrant => "account.scope_grant",
+            Self::ScopeRevoke => "account.scope_revoke",
+            Self::RoundCreate => "inspection_round.create",
+            Self::InspectionGroupCreate => "inspection_group.create",
+            Self::TargetAssign => "inspection_target.assign",
+            Self::MeetingCreate => "onsite_meeting.create",
+            Self::MeetingUpdate => "onsite_meeting.update",
+            Self::ConcernCreate => "concern.create",
+            Self::ConcernStep => "concern.step",
+            Self::ConcernView => "concern.view",
+            Self::ComplainantView => "concern.complainant_view",
+            Self::ReceiptLookup => "concern.receipt_lookup",
+            Self::CategoryCreate => "concern_category.create",
         }
     }
 

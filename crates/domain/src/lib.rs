@@ -5,9 +5,11 @@ pub mod article;
 pub mod audit;
 pub mod division;
 pub mod error;
+pub mod inspection;
 pub mod org;
 pub mod password_policy;
 pub mod role;
+pub mod scope;
 pub mod signin;
 
 pub use error::{FieldError, Invalid};

@@ -11,7 +11,9 @@ mod sqlite;
 use std::sync::Arc;
 
 pub use error::StoreError;
-pub use repo::{AccountRepo, ArticleRepo, AuditRepo, DivisionRepo, JobRepo, LedgerRepo, OrgRepo, Store};
+pub use repo::{
+    AccountRepo, ArticleRepo, AuditRepo, DivisionRepo, InspectionRepo, JobRepo, LedgerRepo, OrgRepo, ScopeRepo, Store,
+};
 
 /// The storage the deployment is configured for.
 pub type DynStore = Arc<dyn Store>;

@@ -366,3 +366,189 @@ mod hex_bytes {
         s.serialize_str(&hex::encode(b))
     }
 }
+
+/// An explicit scope grant on an account.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ScopeGrant {
+    pub account_id: String,
+    pub kind: String,
+    /// Empty for the county.
+    pub target_id: String,
+    /// The zone's, township's, department's or round's name, when it still exists.
+    pub target_name: Option<String>,
+    pub granted_at: DateTime<Utc>,
+}
+
+/// An inspection round with its running figures.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Round {
+    pub id: String,
+    pub number: i64,
+    pub name: String,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub group_count: i64,
+    pub target_count: i64,
+    pub meeting_count: i64,
+    pub concern_count: i64,
+}
+
+/// A member of an inspection group (the leader is one too).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct GroupMember {
+    pub staff_id: String,
+    pub name: String,
+    pub home_township_id: Option<String>,
+    pub home_township_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct InspectionGroupRow {
+    pub id: String,
+    pub round_id: String,
+    pub name: String,
+    pub leader_staff_id: String,
+    pub leader_name: String,
+    pub target_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct InspectionGroup {
+    #[serde(flatten)]
+    pub group: InspectionGroupRow,
+    pub members: Vec<GroupMember>,
+}
+
+/// A village a round inspects, and the group that inspects it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Target {
+    pub village_id: String,
+    pub village_name: String,
+    pub township_id: String,
+    pub township_name: String,
+    pub group_id: String,
+    pub group_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct MeetingRow {
+    pub id: String,
+    pub round_id: String,
+    pub round_name: String,
+    pub group_id: String,
+    pub group_name: String,
+    pub village_id: String,
+    pub village_name: String,
+    pub township_id: String,
+    pub township_name: String,
+    pub place: String,
+    pub starts_at: DateTime<Utc>,
+    pub attendance: String,
+    pub minutes: String,
+    pub publish_minutes: bool,
+    pub concern_count: i64,
+    pub on_spot_count: i64,
+}
+
+/// An on-site meeting with the departments invited to answer.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Meeting {
+    #[serde(flatten)]
+    pub meeting: MeetingRow,
+    pub departments: Vec<Unit>,
+}
+
+/// A category of concern (一户多宅, 人居环境, …), configurable per county.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Category {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+}
+
+/// A concern without the complainant's identity, which is read apart and audited.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Concern {
+    pub id: String,
+    pub round_id: Option<String>,
+    pub meeting_id: Option<String>,
+    pub village_id: String,
+    pub village_name: String,
+    pub township_id: String,
+    pub township_name: String,
+    pub category_id: String,
+    pub category_name: String,
+    pub department_id: Option<String>,
+    pub department_name: Option<String>,
+    pub text: String,
+    pub source: String,
+    pub state: String,
+    pub on_spot: bool,
+    pub answer: Option<String>,
+    pub answer_deadline: Option<chrono::NaiveDate>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Whether the person who raised it left a name or phone (not who they are).
+    pub has_complainant: bool,
+}
+
+/// Who raised a concern, when they chose to say.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Complainant {
+    pub complainant_name: Option<String>,
+    pub complainant_phone: Option<String>,
+}
+
+/// One step in a concern's history, as the villager sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ConcernEvent {
+    pub version: i64,
+    pub kind: String,
+    pub state: String,
+    pub party: String,
+    pub unit_name: String,
+    pub text: Option<String>,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub at: DateTime<Utc>,
+}
+
+/// Which concerns a list shows; every filter is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConcernFilter {
+    pub round_id: Option<String>,
+    pub meeting_id: Option<String>,
+    pub township_id: Option<String>,
+    pub department_id: Option<String>,
+    pub category_id: Option<String>,
+    pub state: Option<String>,
+    /// Only those past their answer deadline on this day.
+    pub overdue_on: Option<chrono::NaiveDate>,
+}
+
+/// A step taken on a concern, and by whom, for the history.
+#[derive(Debug, Clone)]
+pub struct StepBy<'a> {
+    pub party: qinglian_domain::inspection::Party,
+    /// The unit shown in the public history (the group, the department, "群众").
+    pub unit_name: &'a str,
+    /// For a department's step: the department the actor is posted to.
+    pub department_id: Option<&'a str>,
+}
+
+/// The public register of a round or a meeting: counts only, no personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Register {
+    pub total: i64,
+    pub on_spot: i64,
+    pub overdue: i64,
+    pub by_category: Vec<NamedCount>,
+    pub by_state: Vec<NamedCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct NamedCount {
+    pub name: String,
+    pub count: i64,
+}

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use qinglian_domain::article::{ArticleInput, Column};
 use qinglian_domain::audit::{AuditAction, AuditResult};
 use qinglian_domain::org::{CountyInput, StaffInput, TownshipInput, UnitInput, VillageInput, ZoneInput};
+use qinglian_domain::scope::Reach;
 
 use crate::error::StoreError;
 use crate::model::*;
@@ -225,9 +226,104 @@ pub trait LedgerRepo: Send + Sync {
     async fn checkpoint_at(&self, size: u64) -> R<Option<CheckpointRow>>;
 }
 
+/// Explicit scope grants, and each account's reach resolved from posting, grants and groups.
+#[async_trait]
+pub trait ScopeRepo: Send + Sync {
+    async fn list_scope_grants(&self, account_id: &str) -> R<Vec<ScopeGrant>>;
+    /// Records a grant; the target must exist, and the account's role must be allowed grants.
+    async fn grant_scope(&self, actor: &Actor, account_id: &str, scope: &qinglian_domain::scope::Scope) -> R<()>;
+    async fn revoke_scope(&self, actor: &Actor, account_id: &str, scope: &qinglian_domain::scope::Scope) -> R<()>;
+    /// Everything the account reaches: its posting's scope, its grants (zones expanded to
+    /// their townships or their groups' departments) and the rounds whose groups it is in.
+    async fn reach_of(&self, account_id: &str) -> R<qinglian_domain::scope::Reach>;
+}
+
+/// Inspection rounds, their groups and targets, on-site meetings and concerns.
+///
+/// Reads take the caller's `Reach`: what lies outside it is `NotFound`, never a refusal.
+#[async_trait]
+pub trait InspectionRepo: Send + Sync {
+    async fn list_rounds(&self, reach: &Reach) -> R<Vec<Round>>;
+    async fn get_round(&self, reach: &Reach, id: &str) -> R<Round>;
+    async fn create_round(&self, actor: &Actor, input: &qinglian_domain::inspection::RoundInput) -> R<Round>;
+    async fn list_groups(&self, reach: &Reach, round_id: &str) -> R<Vec<InspectionGroup>>;
+    /// Creates a group; the leader is a member too. Members must be inspection staff.
+    async fn create_group(
+        &self,
+        actor: &Actor,
+        round_id: &str,
+        name: &qinglian_domain::error::Name,
+        leader_staff_id: &str,
+        member_ids: &[String],
+    ) -> R<InspectionGroup>;
+    async fn list_targets(&self, reach: &Reach, round_id: &str) -> R<Vec<Target>>;
+    /// Makes the villages targets of the group, refusing any that breaks recusal or is
+    /// already another group's target in the round; all or nothing.
+    async fn assign_targets(&self, actor: &Actor, round_id: &str, group_id: &str, village_ids: &[String]) -> R<u64>;
+    async fn list_meetings(&self, reach: &Reach, round_id: Option<&str>) -> R<Vec<Meeting>>;
+    async fn get_meeting(&self, reach: &Reach, id: &str) -> R<Meeting>;
+    /// Looks a meeting up for the public form (it says only where and when).
+    async fn public_meeting(&self, id: &str) -> R<Meeting>;
+    async fn create_meeting(&self, actor: &Actor, input: &qinglian_domain::inspection::MeetingInput) -> R<Meeting>;
+    async fn record_meeting(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        attendance: &str,
+        minutes: &str,
+        publish_minutes: bool,
+    ) -> R<Meeting>;
+    async fn list_categories(&self) -> R<Vec<Category>>;
+    async fn create_category(&self, actor: &Actor, code: &str, name: &qinglian_domain::error::Name) -> R<Category>;
+    /// Logs a concern with the hash of its receipt code; a meeting's concern takes the
+    /// meeting's round and must be about its village.
+    async fn create_concern(
+        &self,
+        actor: &Actor,
+        input: &qinglian_domain::inspection::ConcernInput,
+        source: qinglian_domain::inspection::ConcernSource,
+        receipt_hash: &str,
+        unit_name: &str,
+    ) -> R<Concern>;
+    async fn list_concerns(&self, reach: &Reach, filter: &ConcernFilter, page: PageRequest) -> R<Paged<Concern>>;
+    async fn get_concern(&self, reach: &Reach, id: &str) -> R<Concern>;
+    async fn concern_events(&self, reach: &Reach, id: &str) -> R<Vec<ConcernEvent>>;
+    /// Who raised the concern; the read is recorded in the audit trail.
+    async fn read_complainant(&self, actor: &Actor, reach: &Reach, id: &str) -> R<Complainant>;
+    /// Takes a step by staff or a department, in order, refusing it with the rule it breaks.
+    /// `expected_version` guards against two people answering at once.
+    #[allow(clippy::too_many_arguments)]
+    async fn step_concern(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        expected_version: Option<i64>,
+        step: &qinglian_domain::inspection::ConcernStep,
+        by: &StepBy<'_>,
+        now: DateTime<Utc>,
+    ) -> R<Concern>;
+    /// The concern behind a receipt, with its history, for the villager.
+    async fn concern_by_receipt(&self, receipt_hash: &str) -> R<(Concern, Vec<ConcernEvent>)>;
+    /// The villager confirms or reopens their concern.
+    async fn villager_step(
+        &self,
+        actor: &Actor,
+        receipt_hash: &str,
+        step: &qinglian_domain::inspection::ConcernStep,
+        now: DateTime<Utc>,
+    ) -> R<Concern>;
+    /// The public register: counts for a round or a meeting, without personal data.
+    async fn register(&self, round_id: Option<&str>, meeting_id: Option<&str>, today: chrono::NaiveDate)
+    -> R<Register>;
+}
+
 /// Everything the application stores.
 #[async_trait]
-pub trait Store: OrgRepo + DivisionRepo + ArticleRepo + JobRepo + AccountRepo + AuditRepo + LedgerRepo {
+pub trait Store:
+    OrgRepo + DivisionRepo + ArticleRepo + JobRepo + AccountRepo + AuditRepo + LedgerRepo + ScopeRepo + InspectionRepo
+{
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.
     async fn ping(&self) -> R<()>;

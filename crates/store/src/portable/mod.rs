@@ -116,17 +116,21 @@ mod account;
 mod article;
 mod audit;
 mod division;
+pub(crate) mod inspection;
 mod job;
 mod ledger;
 mod org;
+pub(crate) mod scope;
 
 pub(crate) use account::account_impl;
 pub(crate) use article::article_impl;
 pub(crate) use audit::{audit_impl, audit_where};
 pub(crate) use division::division_impl;
+pub(crate) use inspection::{concern_select, concern_where, inspection_impl, meeting_select, round_select};
 pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
 pub(crate) use org::org_impl;
+pub(crate) use scope::scope_impl;
 
 /// Stamps every shared repository onto a backend's store type.
 macro_rules! portable_repos {
@@ -154,6 +158,9 @@ macro_rules! portable_repos {
             crate::portable::job_impl!($store);
             crate::portable::audit_impl!($store);
             crate::portable::ledger_impl!($store);
+            crate::portable::scope_impl!($store);
+            crate::portable::inspection_impl!($store);
+            use crate::portable::inspection::EVENT_SELECT;
         }
     };
 }

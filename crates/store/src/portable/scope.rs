@@ -1,0 +1,175 @@
+//! Scope grants and reach resolution on both backends.
+
+/// The query that finds a grant's target, by the grant's kind.
+pub(crate) fn scope_target_sql(kind: qinglian_domain::scope::ScopeKind) -> Option<&'static str> {
+    use qinglian_domain::scope::ScopeKind as K;
+    match kind {
+        K::County => None,
+        K::Zone => Some("SELECT COUNT(*) FROM zone WHERE id = $1"),
+        K::Township => Some("SELECT COUNT(*) FROM township WHERE id = $1"),
+        K::Department => Some("SELECT COUNT(*) FROM department WHERE id = $1"),
+        K::InspectionRound => Some("SELECT COUNT(*) FROM inspection_round WHERE id = $1"),
+        // Cases arrive with the zones practice; until then no case id can be granted.
+        K::Case => Some("SELECT 0"),
+    }
+}
+
+macro_rules! scope_impl {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl crate::repo::ScopeRepo for $store {
+            async fn list_scope_grants(&self, account_id: &str) -> R<Vec<ScopeGrant>> {
+                Ok(sqlx::query_as::<_, ScopeGrant>(
+                    "SELECT g.account_id, g.kind, g.target_id, COALESCE(z.name, t.name, d.name, r.name) AS target_name, g.granted_at \
+                     FROM account_scope g \
+                     LEFT JOIN zone z ON g.kind = 'zone' AND z.id = g.target_id \
+                     LEFT JOIN township t ON g.kind = 'township' AND t.id = g.target_id \
+                     LEFT JOIN department d ON g.kind = 'department' AND d.id = g.target_id \
+                     LEFT JOIN inspection_round r ON g.kind = 'inspection_round' AND r.id = g.target_id \
+                     WHERE g.account_id = $1 ORDER BY g.kind, g.target_id",
+                )
+                .bind(account_id)
+                .fetch_all(&self.read)
+                .await?)
+            }
+
+            async fn grant_scope(&self, actor: &Actor, account_id: &str, scope: &qinglian_domain::scope::Scope) -> R<()> {
+                let mut tx = self.begin_write().await?;
+                let role: Option<String> = sqlx::query_scalar(
+                    "SELECT s.role FROM account a JOIN staff s ON s.id = a.staff_id WHERE a.id = $1",
+                )
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let role = Role::parse("account_id", &role.ok_or(StoreError::NotFound)?)?;
+                if !qinglian_domain::scope::may_hold_grants(role) {
+                    return Err(Invalid::field("kind", "scope.role_cannot_hold", Some(role.as_str())).into());
+                }
+                let target = scope.target_id.as_deref().unwrap_or("");
+                if let Some(sql) = crate::portable::scope::scope_target_sql(scope.kind) {
+                    let n: i64 = sqlx::query_scalar(sql).bind(target).fetch_one(&mut *tx).await?;
+                    if n == 0 {
+                        return Err(Invalid::field("target_id", "field.unknown_id", Some(target)).into());
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO account_scope (account_id, kind, target_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(account_id)
+                .bind(scope.kind.as_str())
+                .bind(target)
+                .bind(&actor.account_id)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await
+                .map_err(constraint("target_id", Some(target), "account_id"))?;
+                let detail = format!("{}:{target}", scope.kind.as_str());
+                self.audit_tx(&mut tx, actor, AuditAction::ScopeGrant, Some(account_id), Some(&detail)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn revoke_scope(&self, actor: &Actor, account_id: &str, scope: &qinglian_domain::scope::Scope) -> R<()> {
+                let mut tx = self.begin_write().await?;
+                let target = scope.target_id.as_deref().unwrap_or("");
+                let r = sqlx::query("DELETE FROM account_scope WHERE account_id = $1 AND kind = $2 AND target_id = $3")
+                    .bind(account_id)
+                    .bind(scope.kind.as_str())
+                    .bind(target)
+                    .execute(&mut *tx)
+                    .await?;
+                if r.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let detail = format!("{}:{target}", scope.kind.as_str());
+                self.audit_tx(&mut tx, actor, AuditAction::ScopeRevoke, Some(account_id), Some(&detail)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn reach_of(&self, account_id: &str) -> R<qinglian_domain::scope::Reach> {
+                use qinglian_domain::scope::{Reach, Scope, ScopeKind};
+                let row: Option<(String, String, Option<String>, String)> = sqlx::query_as(
+                    "SELECT s.role, s.posting_kind, s.posting_unit_id, s.id FROM account a JOIN staff s ON s.id = a.staff_id WHERE a.id = $1",
+                )
+                .bind(account_id)
+                .fetch_optional(&self.read)
+                .await?;
+                let Some((role, posting_kind, posting_unit, staff_id)) = row else {
+                    return Ok(Reach::default());
+                };
+                let role = Role::parse("role", &role)?;
+                let posting = qinglian_domain::role::PostingKind::parse(&posting_kind)
+                    .ok_or_else(|| Invalid::field("posting_kind", "staff.posting_kind", Some(&posting_kind)))?;
+                let mut scopes = qinglian_domain::scope::posting_scopes(role, posting, posting_unit.as_deref());
+                if qinglian_domain::scope::may_hold_grants(role) {
+                    let grants: Vec<(String, String)> =
+                        sqlx::query_as("SELECT kind, target_id FROM account_scope WHERE account_id = $1")
+                            .bind(account_id)
+                            .fetch_all(&self.read)
+                            .await?;
+                    for (kind, target) in grants {
+                        let kind = ScopeKind::parse("kind", &kind)?;
+                        scopes.push(if kind.needs_target() { Scope::of(kind, target) } else { Scope::county() });
+                    }
+                }
+                let mut reach = Reach::default();
+                for scope in scopes {
+                    let id = scope.target_id.unwrap_or_default();
+                    match scope.kind {
+                        ScopeKind::County => reach.county = true,
+                        ScopeKind::Township => {
+                            reach.townships.insert(id);
+                        }
+                        // A stationed group's posting reaches the departments it supervises.
+                        ScopeKind::Department => {
+                            let ids: Vec<String> = sqlx::query_scalar(
+                                "SELECT id FROM department WHERE id = $1 OR stationed_group_id = $1",
+                            )
+                            .bind(&id)
+                            .fetch_all(&self.read)
+                            .await?;
+                            reach.departments.extend(ids);
+                        }
+                        ScopeKind::Zone => {
+                            let townships: Vec<String> = sqlx::query_scalar(
+                                "SELECT t.id FROM zone_member zm JOIN township t ON t.id = zm.member_id WHERE zm.zone_id = $1",
+                            )
+                            .bind(&id)
+                            .fetch_all(&self.read)
+                            .await?;
+                            reach.townships.extend(townships);
+                            let departments: Vec<String> = sqlx::query_scalar(
+                                "SELECT d.id FROM zone_member zm JOIN department d ON d.stationed_group_id = zm.member_id WHERE zm.zone_id = $1",
+                            )
+                            .bind(&id)
+                            .fetch_all(&self.read)
+                            .await?;
+                            reach.departments.extend(departments);
+                        }
+                        ScopeKind::InspectionRound => {
+                            reach.rounds.insert(id);
+                        }
+                        ScopeKind::Case => {
+                            reach.cases.insert(id);
+                        }
+                    }
+                }
+                // Inspection staff reach the rounds whose groups they serve in.
+                if qinglian_domain::scope::may_hold_grants(role) {
+                    let rounds: Vec<String> = sqlx::query_scalar(
+                        "SELECT DISTINCT g.round_id FROM inspection_group g \
+                         LEFT JOIN inspection_group_member m ON m.group_id = g.id \
+                         WHERE m.staff_id = $1 OR g.leader_staff_id = $1",
+                    )
+                    .bind(&staff_id)
+                    .fetch_all(&self.read)
+                    .await?;
+                    reach.rounds.extend(rounds);
+                }
+                Ok(reach)
+            }
+        }
+    };
+}
+pub(crate) use scope_impl;
