@@ -27,6 +27,8 @@ pub enum Action {
     AnswerConcern,
     /// See who raised a concern (every view is audited).
     ReadComplainant,
+    /// Take a step on a concern: as the group (`RunMeeting`) or as its department (`AnswerConcern`).
+    ActOnConcern,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -46,6 +48,7 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::RunMeeting => matches!(role, InspectionGroupMember | CaseManager | SupervisionOffice),
         Action::AnswerConcern => matches!(role, DepartmentOfficer),
         Action::ReadComplainant => matches!(role, CommissionLeader | CaseManager | InspectionGroupMember),
+        Action::ActOnConcern => may(role, Action::RunMeeting) || may(role, Action::AnswerConcern),
     }
 }
 

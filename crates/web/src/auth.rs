@@ -58,6 +58,7 @@ impl CurrentUser {
             may_edit_articles: self.may(Action::EditArticles),
             may_manage_security: self.may(Action::ManageSecurity),
             may_read_audit: self.may(Action::ReadAudit),
+            may_read_inspection: self.may(Action::ReadInspection),
         }
     }
 }
@@ -73,6 +74,7 @@ pub struct UserView {
     pub may_edit_articles: bool,
     pub may_manage_security: bool,
     pub may_read_audit: bool,
+    pub may_read_inspection: bool,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -363,7 +365,18 @@ pub mod cap {
             }
         )*};
     }
-    capability!(ReadOrg, EditOrg, EditArticles, ManageSecurity, ReadAudit);
+    capability!(
+        ReadOrg,
+        EditOrg,
+        EditArticles,
+        ManageSecurity,
+        ReadAudit,
+        ReadInspection,
+        ManageInspection,
+        RunMeeting,
+        ReadComplainant,
+        ActOnConcern
+    );
 }
 
 /// The signed-in user, proven to hold capability `C`, for the JSON API.

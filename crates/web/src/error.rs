@@ -28,6 +28,9 @@ pub enum AppError {
     /// The request could not be read: malformed JSON or form, wrong types.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Too many failed attempts from this client; try again later.
+    #[error("too many requests")]
+    TooManyRequests,
     #[error("unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -61,6 +64,11 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "error.payload_too_large",
         ),
         AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request", "error.bad_request"),
+        AppError::TooManyRequests => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "error.too_many_requests",
+        ),
         AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "error.unavailable"),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "error.internal"),
     }
@@ -309,6 +317,10 @@ impl FieldProblem {
             "current" => "password.current".to_owned(),
             "repeat" => "password.repeat".to_owned(),
             "staff_id" => "nav.staff_list".to_owned(),
+            "text" | "category_id" | "village_id" | "meeting_id" | "department_id" | "deadline" | "kind"
+            | "complainant_name" | "complainant_phone" | "receipt" | "version" => {
+                format!("concern.field.{}", self.field)
+            }
             other => other.to_owned(),
         }
     }

@@ -41,6 +41,9 @@ struct Ids {
     staff: String,
     article: String,
     account: String,
+    round: String,
+    meeting: String,
+    concern: String,
 }
 
 /// The path with its `{…}` filled: the existing object for the path, or an unknown one.
@@ -50,6 +53,12 @@ fn fill(path: &str, ids: &Ids, known: bool) -> String {
         "990299"
     } else if !known {
         UNKNOWN
+    } else if path.contains("meetings") || path.starts_with("/m/") {
+        &ids.meeting
+    } else if path.contains("concerns") {
+        &ids.concern
+    } else if path.contains("rounds") {
+        &ids.round
     } else if path.contains("village") {
         &ids.village
     } else if path.contains("township") {
@@ -152,6 +161,7 @@ async fn matrix(app: common::TestApp) {
         .set_published(&a, &article.id, true, chrono::Utc::now())
         .await
         .unwrap();
+    let world = app.inspection_world().await;
     let ids = Ids {
         township: f.township_east.clone(),
         village: f.village_east.clone(),
@@ -160,6 +170,9 @@ async fn matrix(app: common::TestApp) {
         staff: f.leader.clone(),
         article: article.id,
         account: f.victim_account.clone(),
+        round: world.round,
+        meeting: world.meeting,
+        concern: world.concern,
     };
 
     let mut table = route_table();
@@ -286,6 +299,9 @@ async fn undeclared_methods_are_not_served() {
         staff: UNKNOWN.into(),
         article: UNKNOWN.into(),
         account: UNKNOWN.into(),
+        round: UNKNOWN.into(),
+        meeting: UNKNOWN.into(),
+        concern: UNKNOWN.into(),
     };
     let mut checked = 0;
     for path in paths {

@@ -2,8 +2,9 @@
 
 mod articles;
 mod divisions;
+pub(crate) mod inspection;
 mod ledger;
-mod org;
+pub(crate) mod org;
 
 use axum::Router;
 use serde::Deserialize;
@@ -19,7 +20,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Qinglian API", version = "1", description = "县纪委监委清廉监督平台接口。Errors are `{code, message, operation_id, fields}`."),
     components(schemas(ErrorBody, FieldProblem)),
-    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"))
+    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"))
 )]
 struct ApiDoc;
 
@@ -46,6 +47,22 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ledger::entries))
         .routes(routes!(ledger::inclusion))
         .routes(routes!(ledger::consistency))
+        .routes(routes!(inspection::list_rounds, inspection::create_round))
+        .routes(routes!(inspection::get_round))
+        .routes(routes!(inspection::create_group))
+        .routes(routes!(inspection::assign_targets))
+        .routes(routes!(inspection::list_meetings, inspection::create_meeting))
+        .routes(routes!(inspection::get_meeting, inspection::record_meeting))
+        .routes(routes!(inspection::list_categories))
+        .routes(routes!(inspection::list_concerns, inspection::create_concern))
+        .routes(routes!(inspection::get_concern))
+        .routes(routes!(inspection::get_complainant))
+        .routes(routes!(inspection::step_concern))
+        .routes(routes!(inspection::public_meeting))
+        .routes(routes!(inspection::public_register))
+        .routes(routes!(inspection::create_public_concern))
+        .routes(routes!(inspection::lookup_receipt))
+        .routes(routes!(inspection::villager_step_api))
         .split_for_parts()
 }
 
@@ -53,7 +70,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// (so an operation missing here fails the suite) and against the handlers' own checks.
 pub const ACCESS: &[(&str, &str, Access)] = {
     use Access::{Can, Public};
-    use qinglian_domain::access::Action::{EditOrg, ReadOrg};
+    use qinglian_domain::access::Action::{
+        ActOnConcern, EditOrg, ManageInspection, ReadComplainant, ReadInspection, ReadOrg, RunMeeting,
+    };
     &[
         ("GET", "/api/v1/county", Can(ReadOrg)),
         ("GET", "/api/v1/townships", Can(ReadOrg)),
@@ -87,6 +106,26 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("GET", "/api/v1/ledger/entries", Public),
         ("GET", "/api/v1/ledger/proof/inclusion", Public),
         ("GET", "/api/v1/ledger/proof/consistency", Public),
+        ("GET", "/api/v1/inspection/rounds", Can(ReadInspection)),
+        ("POST", "/api/v1/inspection/rounds", Can(ManageInspection)),
+        ("GET", "/api/v1/inspection/rounds/{id}", Can(ReadInspection)),
+        ("POST", "/api/v1/inspection/rounds/{id}/groups", Can(ManageInspection)),
+        ("POST", "/api/v1/inspection/rounds/{id}/targets", Can(ManageInspection)),
+        ("GET", "/api/v1/inspection/meetings", Can(ReadInspection)),
+        ("POST", "/api/v1/inspection/meetings", Can(RunMeeting)),
+        ("GET", "/api/v1/inspection/meetings/{id}", Can(ReadInspection)),
+        ("PUT", "/api/v1/inspection/meetings/{id}", Can(RunMeeting)),
+        ("GET", "/api/v1/inspection/categories", Can(ReadInspection)),
+        ("GET", "/api/v1/concerns", Can(ReadInspection)),
+        ("POST", "/api/v1/concerns", Can(RunMeeting)),
+        ("GET", "/api/v1/concerns/{id}", Can(ReadInspection)),
+        ("GET", "/api/v1/concerns/{id}/complainant", Can(ReadComplainant)),
+        ("POST", "/api/v1/concerns/{id}/steps", Can(ActOnConcern)),
+        ("GET", "/api/v1/public/meetings/{id}", Public),
+        ("GET", "/api/v1/public/rounds/{id}/register", Public),
+        ("POST", "/api/v1/public/concerns", Public),
+        ("POST", "/api/v1/public/receipt", Public),
+        ("POST", "/api/v1/public/receipt/steps", Public),
     ]
 };
 

@@ -4,6 +4,7 @@ mod accounts;
 mod articles;
 mod audit;
 mod groups;
+mod inspection;
 mod ledger;
 mod login;
 mod org;
@@ -27,7 +28,10 @@ use crate::state::AppState;
 /// everything else needs a session, and most an action from `domain::access`.
 pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
     use Access::{Can, Public, SignedIn};
-    use qinglian_domain::access::Action::{EditArticles, EditOrg, ManageSecurity, ReadAudit, ReadOrg};
+    use qinglian_domain::access::Action::{
+        ActOnConcern, EditArticles, EditOrg, ManageSecurity, ReadAudit, ReadComplainant, ReadInspection, ReadOrg,
+        RunMeeting,
+    };
     Registrar::new()
         .route("/", get(portal::home), &[("GET", Public)])
         .route("/articles", get(portal::column), &[("GET", Public)])
@@ -46,6 +50,52 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             "/login/totp",
             get(second_factor::form).post(second_factor::submit),
             &[("GET", Public), ("POST", Public)],
+        )
+        .route(
+            "/m/{id}",
+            get(inspection::public_form).post(inspection::public_submit),
+            &[("GET", Public), ("POST", Public)],
+        )
+        .route(
+            "/receipt",
+            get(inspection::receipt_form).post(inspection::receipt_lookup),
+            &[("GET", Public), ("POST", Public)],
+        )
+        .route("/receipt/steps", post(inspection::receipt_step), &[("POST", Public)])
+        .route(
+            "/staff/inspection",
+            get(inspection::home),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/inspection/meetings/{id}",
+            get(inspection::meeting),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/inspection/meetings/{id}/concerns",
+            post(inspection::log_concern),
+            &[("POST", Can(RunMeeting))],
+        )
+        .route(
+            "/staff/concerns",
+            get(inspection::list),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/concerns/{id}",
+            get(inspection::detail),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/concerns/{id}/complainant",
+            get(inspection::complainant),
+            &[("GET", Can(ReadComplainant))],
+        )
+        .route(
+            "/staff/concerns/{id}/steps",
+            post(inspection::step),
+            &[("POST", Can(ActOnConcern))],
         )
         .route("/logout", post(login::logout), &[("POST", SignedIn)])
         .route("/staff", get(staff::home), &[("GET", SignedIn)])
@@ -195,6 +245,13 @@ pub async fn township_and_group_units(
         .map(Unit::from)
         .collect();
     Ok((townships, groups))
+}
+
+/// A time as the county reads it (Beijing time), for templates.
+pub fn local_time(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&qinglian_domain::inspection::CHINA)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Renders a template; a rendering failure is logged and answered as a plain 500.

@@ -241,3 +241,103 @@ impl Session {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 }
+
+/// An inspection round over the fixture's east village: a group led by `inspector` (whose
+/// home is the west township), a meeting inviting the fixture's department, and one concern.
+pub struct InspectionWorld {
+    pub round: String,
+    pub group: String,
+    pub meeting: String,
+    pub category: String,
+    pub concern: String,
+    /// The concern's receipt code, as the villager keeps it.
+    pub receipt: String,
+}
+
+impl TestApp {
+    pub async fn inspection_world(&self) -> InspectionWorld {
+        use qinglian_domain::inspection::{ConcernInput, ConcernSource, MeetingInput, ReceiptCode, RoundInput};
+        let a = Actor::system("test");
+        let f = &self.fixture;
+        let store = &self.store;
+        let inspector = store
+            .all_staff()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.role == "inspection_group_member")
+            .unwrap();
+        let round = store
+            .create_round(&a, &RoundInput::parse("8", "第八轮巡察", "2026-10-08", "60").unwrap())
+            .await
+            .unwrap();
+        let group = store
+            .create_group(
+                &a,
+                &round.id,
+                &qinglian_domain::error::Name::parse("name", "第一巡察组").unwrap(),
+                &inspector.id,
+                &[],
+            )
+            .await
+            .unwrap();
+        store
+            .assign_targets(&a, &round.id, &group.group.id, std::slice::from_ref(&f.village_east))
+            .await
+            .unwrap();
+        let meeting = store
+            .create_meeting(
+                &a,
+                &MeetingInput::parse(
+                    &round.id,
+                    &group.group.id,
+                    &f.village_east,
+                    "东溪村村委会",
+                    "2026-10-20T09:30",
+                    vec![f.department.clone()],
+                )
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let category = store
+            .create_category(
+                &a,
+                "road",
+                &qinglian_domain::error::Name::parse("name", "道路设施").unwrap(),
+            )
+            .await
+            .unwrap();
+        let receipt = "1111-2222-3333-4444".to_owned();
+        let code = ReceiptCode::parse(&receipt).unwrap();
+        let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            format!("qinglian-receipt:{}", code.digits()).as_bytes(),
+        ));
+        let concern = store
+            .create_concern(
+                &a,
+                &ConcernInput::parse(
+                    "村口二十米断头路未打通",
+                    &category.id,
+                    &f.village_east,
+                    Some(&meeting.meeting.id),
+                    "王某",
+                    "13900000000",
+                )
+                .unwrap(),
+                ConcernSource::Meeting,
+                &hash,
+                "第一巡察组",
+            )
+            .await
+            .unwrap();
+        InspectionWorld {
+            round: round.id,
+            group: group.group.id,
+            meeting: meeting.meeting.id,
+            category: category.id,
+            concern: concern.id,
+            receipt,
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! The inspection practice through the real server: a concern from the meeting to the
+//! department's answer and the villager's confirmation, and the attacker's side of each step
+//! (guessed ids, other departments, the administrator, guessed receipts, bad input).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use serde_json::json;
+
+async fn concern_story(app: common::TestApp) {
+    let w = app.inspection_world().await;
+    let inspector = app.sign_in("inspector").await;
+    let department = app.sign_in("department").await;
+    let secretary = app.sign_in("secretary").await; // east: the concern's township
+    let liaison = app.sign_in("liaison").await; // west: not theirs
+    let admin = app.sign_in("admin").await;
+
+    // The inspector logs a concern at the meeting; the receipt is shown once.
+    let r = inspector
+        .post_json(
+            app.url("/api/v1/concerns"),
+            json!({"text": "<script>alert(1)</script>垃圾清运不及时", "category_id": w.category,
+                   "village_id": app.fixture.village_east, "meeting_id": w.meeting}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let logged: serde_json::Value = r.json().await.unwrap();
+    let receipt = logged["receipt"].as_str().unwrap().to_owned();
+    assert_eq!(receipt.len(), 19, "16 digits in groups of four: {receipt}");
+    let id = logged["concern"]["id"].as_str().unwrap().to_owned();
+
+    // Reach: the east secretary sees it, the west liaison gets 404 for the guessed id and an
+    // empty list; the administrator reads no concern content at all.
+    assert_eq!(
+        secretary.get_json(app.url(&format!("/api/v1/concerns/{id}"))).await.0,
+        200
+    );
+    assert_eq!(
+        liaison.get_json(app.url(&format!("/api/v1/concerns/{id}"))).await.0,
+        404
+    );
+    let (_, list) = liaison.get_json(app.url("/api/v1/concerns")).await;
+    assert_eq!(list["total"], 0);
+    assert_eq!(admin.get_json(app.url("/api/v1/concerns")).await.0, 403);
+    assert_eq!(
+        admin
+            .get_json(app.url(&format!("/api/v1/concerns/{id}/complainant")))
+            .await
+            .0,
+        403
+    );
+    // The department sees nothing until the concern is routed to it.
+    assert_eq!(
+        department.get_json(app.url(&format!("/api/v1/concerns/{id}"))).await.0,
+        404
+    );
+
+    // A deadline in the past is refused with the rule named; then routed properly.
+    let r = inspector
+        .post_json(
+            app.url(&format!("/api/v1/concerns/{id}/steps")),
+            json!({"kind": "assign", "department_id": app.fixture.department, "deadline": "2020-01-01"}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["fields"][0]["code"], "concern.deadline_past");
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(10))
+        .date_naive()
+        .to_string();
+    let r = inspector
+        .post_json(
+            app.url(&format!("/api/v1/concerns/{id}/steps")),
+            json!({"kind": "assign", "department_id": app.fixture.department, "deadline": deadline, "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // A second click on the same form is a conflict, not a second step.
+    let r = inspector
+        .post_json(
+            app.url(&format!("/api/v1/concerns/{id}/steps")),
+            json!({"kind": "assign", "department_id": app.fixture.department, "deadline": deadline, "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+
+    // The department's inbox has it; the inspector cannot answer in the department's name.
+    let (_, inbox) = department.get_json(app.url("/api/v1/concerns?state=assigned")).await;
+    assert_eq!(inbox["total"], 1);
+    let r = inspector
+        .post_json(
+            app.url(&format!("/api/v1/concerns/{id}/steps")),
+            json!({"kind": "answer", "text": "已处理"}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = department
+        .post_json(
+            app.url(&format!("/api/v1/concerns/{id}/steps")),
+            json!({"kind": "answer", "text": "已与环卫公司签订协议，每日清运两次"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let state: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(state["state"], "answered");
+
+    // The villager follows by receipt and confirms; a guessed code says nothing.
+    let public = common::client();
+    let r = public
+        .post(app.url("/api/v1/public/receipt"))
+        .json(&json!({"receipt": receipt}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let followed: serde_json::Value = r.json().await.unwrap();
+    let kinds: Vec<&str> = followed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["create", "assign", "answer"]);
+    assert!(
+        !followed.to_string().contains("巡察壬"),
+        "the public history names units, never staff"
+    );
+    let r = public
+        .post(app.url("/api/v1/public/receipt/steps"))
+        .json(&json!({"receipt": receipt, "kind": "confirm"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let followed: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(followed["state"], "closed");
+    // A villager cannot take the group's steps.
+    let r = public
+        .post(app.url("/api/v1/public/receipt/steps"))
+        .json(&json!({"receipt": receipt, "kind": "assign"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+
+    // The complainant of the fixture's concern: the inspector may see it, and it is audited.
+    let (status, who) = inspector
+        .get_json(app.url(&format!("/api/v1/concerns/{}/complainant", w.concern)))
+        .await;
+    assert_eq!((status, who["complainant_name"].as_str()), (200, Some("王某")));
+    assert_eq!(
+        department
+            .get_json(app.url(&format!("/api/v1/concerns/{}/complainant", w.concern)))
+            .await
+            .0,
+        403
+    );
+    let audit = app
+        .store
+        .list_audit(
+            &qinglian_store::model::AuditFilter {
+                action: Some("concern.complainant_view".into()),
+                ..Default::default()
+            },
+            qinglian_store::model::PageRequest { offset: 0, limit: 10 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 1);
+    assert_eq!(audit.items[0].actor_name, "巡察壬");
+
+    // The staff page renders the markup inert.
+    let page = secretary
+        .client
+        .get(app.url(&format!("/staff/concerns/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("alert(1)") && page.contains("垃圾清运不及时"),
+        "the text is shown"
+    );
+    assert!(!page.contains("<script>alert(1)"), "but never as markup");
+}
+
+async fn villagers_and_guessers(app: common::TestApp) {
+    let w = app.inspection_world().await;
+    let public = common::client();
+    // The QR form: a villager submits and gets a receipt; the public page keeps no identity.
+    let form = public.get(app.url(&format!("/m/{}", w.meeting))).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let r = public
+        .post(app.url(&format!("/m/{}", w.meeting)))
+        .form(&[
+            ("category_id", w.category.as_str()),
+            ("text", "自来水压力不足，高处农户没水"),
+            ("complainant_name", "赵某"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let page = r.text().await.unwrap();
+    let code = page
+        .split("class=\"receipt-code\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(code.len(), 19);
+    assert!(!page.contains("赵某"), "the form forgets what it was told once saved");
+
+    // Bad input: empty text, 100 KB of text, an unknown meeting.
+    let r = public
+        .post(app.url("/api/v1/public/concerns"))
+        .json(&json!({"meeting_id": w.meeting, "category_id": w.category, "text": "  "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let big = "问".repeat(34_000);
+    let r = public
+        .post(app.url("/api/v1/public/concerns"))
+        .json(&json!({"meeting_id": w.meeting, "category_id": w.category, "text": big}))
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(r.status().as_u16(), 413 | 422), "{}", r.status());
+    let r = public
+        .post(app.url("/api/v1/public/concerns"))
+        .json(&json!({"meeting_id": "nope", "category_id": w.category, "text": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let (_, list) = app
+        .sign_in("casemanager")
+        .await
+        .get_json(app.url("/api/v1/concerns"))
+        .await;
+    assert_eq!(
+        list["total"], 2,
+        "one from the fixture, one from the form; nothing partial"
+    );
+
+    // The registered code is found; guesses are 404 without a hint, then throttled.
+    let r = public
+        .post(app.url("/api/v1/public/receipt"))
+        .json(&json!({"receipt": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let guess = format!("9999-0000-0000-{i:04}");
+        let r = public
+            .post(app.url("/api/v1/public/receipt"))
+            .json(&json!({"receipt": guess}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(&statuses[..10], &[404; 10]);
+    assert_eq!(statuses[11], 429);
+    // Once throttled, even the right code waits: a guesser learns nothing by trying it.
+    let r = public
+        .post(app.url("/api/v1/public/receipt"))
+        .json(&json!({"receipt": w.receipt}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+
+    // The public register counts without personal data.
+    let (status, reg) = common::client()
+        .get(app.url(&format!("/api/v1/public/rounds/{}/register", w.round)))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    assert_eq!(status, 200);
+    let reg: serde_json::Value = reg.json().await.unwrap();
+    assert_eq!(reg["total"], 2);
+    assert!(!reg.to_string().contains("王某") && !reg.to_string().contains("赵某"));
+}
+
+#[tokio::test]
+async fn concern_story_on_sqlite() {
+    concern_story(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn concern_story_on_postgres() {
+    concern_story(common::spawn_postgres().await).await;
+}
+
+#[tokio::test]
+async fn villagers_and_guessers_on_sqlite() {
+    villagers_and_guessers(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn villagers_and_guessers_on_postgres() {
+    villagers_and_guessers(common::spawn_postgres().await).await;
+}
