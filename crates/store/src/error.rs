@@ -15,6 +15,10 @@ pub enum StoreError {
     Unavailable(#[source] sqlx::Error),
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// The change was sound but the COMMIT it shared with others (SQLite group commit)
+    /// failed, so it is not stored.
+    #[error("the shared commit failed")]
+    GroupCommit(#[source] std::sync::Arc<sqlx::Error>),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

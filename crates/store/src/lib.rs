@@ -1,6 +1,7 @@
 //! Qinglian's storage: one repository contract, implemented on SQLite and on PostgreSQL.
 
 mod error;
+mod group_commit;
 mod ledger_math;
 pub mod model;
 mod portable;
@@ -62,4 +63,6 @@ pub async fn migrate(url: &DatabaseUrl) -> Result<(), StoreError> {
 /// Names the sqlx database type of a backend, for code stamped onto both.
 pub(crate) trait BackendDb {
     type Db: sqlx::Database;
+    /// What `begin_write` returns: derefs to the connection and has `commit`.
+    type WriteTx;
 }

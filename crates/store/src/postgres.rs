@@ -15,6 +15,8 @@ pub(crate) struct PgStore {
 
 impl crate::BackendDb for PgStore {
     type Db = sqlx::Postgres;
+    // PostgreSQL groups concurrent commits in its own WAL flush: one transaction per change.
+    type WriteTx = sqlx::Transaction<'static, sqlx::Postgres>;
 }
 
 impl PgStore {

@@ -13,10 +13,13 @@ pub(crate) struct SqliteStore {
     pub(crate) read: SqlitePool,
     /// SQLite has one writer; a single connection queues writes instead of busy-waiting.
     pub(crate) write: SqlitePool,
+    /// Transactions on `write` go through here, so that they share commits.
+    group: crate::group_commit::GroupCommit,
 }
 
 impl crate::BackendDb for SqliteStore {
     type Db = sqlx::Sqlite;
+    type WriteTx = crate::group_commit::WriteTx;
 }
 
 impl SqliteStore {
@@ -34,6 +37,8 @@ impl SqliteStore {
         }
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            // Every batch acquires the writer; a ping each time would cost a round trip.
+            .test_before_acquire(false)
             .connect_with(opts.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&write).await?;
@@ -41,13 +46,14 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(Self { read, write })
+        let group = crate::group_commit::GroupCommit::start(write.clone());
+        Ok(Self { read, write, group })
     }
 
     /// Starts a write transaction; every change goes through here, so how writes are
-    /// committed is decided in one place.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        Ok(self.write.begin().await?)
+    /// committed is decided in one place: on SQLite, many share one commit (group commit).
+    pub(crate) async fn begin_write(&self) -> Result<crate::group_commit::WriteTx, StoreError> {
+        self.group.begin().await
     }
 
     /// Multi-row upserts inside one transaction; returns rows inserted or changed.

@@ -3,8 +3,11 @@
 //! from the stored tree, and full verification.
 //!
 //! `cargo run --release -p qinglian-web --example ledger_bench -- [WRITES] [LOG_SIZE] [CONCURRENCY]`
-//! WRITES changes go through the write path; the log is then filled with synthetic entries
-//! (same canonical format) up to LOG_SIZE, so proof and verification figures are at that size.
+//! Five rounds, alternating, of WRITES changes through the write path with CONCURRENCY writers
+//! and WRITES/8 with one writer (the serial baseline); medians are reported (WRITES 0 skips
+//! this). The log is then filled with synthetic entries (same canonical format) up to LOG_SIZE,
+//! so proof and verification figures are at that size. `BENCH_DATABASE_URL` picks another
+//! database (e.g. PostgreSQL, or an existing SQLite file to reuse a filled log).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::sync::Arc;
@@ -14,6 +17,36 @@ use std::time::Instant;
 use qinglian_domain::org::{CountyInput, UnitInput};
 use qinglian_store::model::Actor;
 use qinglian_web::{AppState, Settings};
+
+/// Rounds of each write figure; the median is reported.
+const ROUNDS: usize = 5;
+
+/// Creates `count` offices through the store with `writers` concurrent writers; changes/s.
+async fn durable_changes(store: &qinglian_store::DynStore, writers: u64, count: u64, code: &mut u64) -> f64 {
+    let next = Arc::new(AtomicU64::new(*code));
+    let end = *code + count;
+    *code = end;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..writers {
+        let (store, next) = (store.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let actor = Actor::system("bench");
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= end {
+                    return;
+                }
+                let unit = UnitInput::parse(&format!("u{i}"), &format!("单位{i}")).unwrap();
+                store.create_office(&actor, &unit).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    count as f64 / started.elapsed().as_secs_f64()
+}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -25,7 +58,7 @@ async fn main() {
     let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let writes = args.first().copied().unwrap_or(20_000);
     let log_size = args.get(1).copied().unwrap_or(1_000_000);
-    let concurrency = args.get(2).copied().unwrap_or(16);
+    let concurrency = args.get(2).copied().unwrap_or(64);
     let dir = tempfile::tempdir().unwrap();
     let url =
         std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
@@ -47,32 +80,27 @@ async fn main() {
         .await
         .unwrap();
 
-    // 1. Durable changes through the write path, CONCURRENCY writers at once.
-    let next = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (store, next) = (store.clone(), next.clone());
-        tasks.push(tokio::spawn(async move {
-            let actor = Actor::system("bench");
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= writes {
-                    return;
-                }
-                let unit = UnitInput::parse(&format!("u{i}"), &format!("单位{i}")).unwrap();
-                store.create_office(&actor, &unit).await.unwrap();
-            }
-        }));
+    // 1. Durable changes through the write path: CONCURRENCY writers at once against one
+    // writer (the serial baseline), alternating in the same run since the VM's speed drifts.
+    let mut serial = Vec::new();
+    let mut grouped = Vec::new();
+    let mut code = 0u64;
+    for round in 0..if writes == 0 { 0 } else { ROUNDS } {
+        let rate = durable_changes(&store, 1, (writes / 8).max(100), &mut code).await;
+        println!("  round {round}: 1 writer: {rate:.0}/s");
+        serial.push(rate);
+        let rate = durable_changes(&store, concurrency, writes, &mut code).await;
+        println!("  round {round}: {concurrency} writers: {rate:.0}/s");
+        grouped.push(rate);
     }
-    for t in tasks {
-        t.await.unwrap();
+    if writes > 0 {
+        let (serial, grouped) = (median(serial), median(grouped));
+        println!(
+            "durable changes (record + audit row + log entry each), median of {ROUNDS}: \
+         {grouped:.0}/s with {concurrency} writers, {serial:.0}/s with 1 writer ({:.1}×)",
+            grouped / serial
+        );
     }
-    let write_secs = started.elapsed().as_secs_f64();
-    println!(
-        "durable changes: {writes} in {write_secs:.2} s = {:.0}/s ({concurrency} writers; record + audit + log entry each)",
-        writes as f64 / write_secs
-    );
 
     // 2. Integration of those entries.
     let started = Instant::now();

@@ -15,7 +15,7 @@ macro_rules! audit_impl {
         impl $store {
             /// Appends one audit row inside the caller's transaction, so the change and its
             /// record commit together or not at all.
-            pub(crate) async fn audit_tx(&self, tx: &mut Tx<'_>, actor: &Actor, action: AuditAction, object_id: Option<&str>, detail: Option<&str>) -> R<()> {
+            pub(crate) async fn audit_tx(&self, tx: &mut Tx, actor: &Actor, action: AuditAction, object_id: Option<&str>, detail: Option<&str>) -> R<()> {
                 sqlx::query("INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, result, operation_id, client_addr, detail) \
                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ok', $10, $11, $12)")
                     .bind(new_id()).bind(Utc::now()).bind(&actor.account_id).bind(&actor.staff_id).bind(&actor.name).bind(&actor.role)

@@ -174,7 +174,7 @@ macro_rules! inspection_impl {
             #[allow(clippy::too_many_arguments)]
             async fn apply_step(
                 &self,
-                tx: &mut Tx<'_>,
+                tx: &mut Tx,
                 actor: &Actor,
                 id: &str,
                 version: i64,

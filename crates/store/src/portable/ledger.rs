@@ -8,7 +8,7 @@ macro_rules! ledger_impl {
             /// version, time, actor and a hash of the change, never its content.
             pub(crate) async fn ledger_tx(
                 &self,
-                tx: &mut Tx<'_>,
+                tx: &mut Tx,
                 actor: &Actor,
                 action: AuditAction,
                 object_id: Option<&str>,

@@ -148,7 +148,7 @@ macro_rules! portable_repos {
             use qinglian_domain::role::Role;
 
             type R<T> = Result<T, StoreError>;
-            type Tx<'c> = sqlx::Transaction<'c, <$store as crate::BackendDb>::Db>;
+            type Tx = <$store as crate::BackendDb>::WriteTx;
             use qinglian_domain::audit::{AuditAction, AuditResult};
 
             crate::portable::org_impl!($store);

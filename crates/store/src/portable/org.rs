@@ -29,7 +29,7 @@ macro_rules! org_impl {
             }
 
             /// Checks the zone's members and leader, then writes the zone in the open transaction.
-            async fn write_zone(&self, tx: &mut sqlx::Transaction<'_, <$store as crate::BackendDb>::Db>, id: &str, input: &ZoneInput, create: bool) -> R<()> {
+            async fn write_zone(&self, tx: &mut Tx, id: &str, input: &ZoneInput, create: bool) -> R<()> {
                 let leader_role: Option<String> = sqlx::query_scalar("SELECT role FROM staff WHERE id = $1")
                     .bind(&input.leader_staff_id)
                     .fetch_optional(&mut **tx)
