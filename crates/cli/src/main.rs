@@ -143,6 +143,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 report.townships,
                 report.villages + report.communities
             );
+            print_sample_receipt(&report);
             Ok(())
         }
         Command::Import {
@@ -194,7 +195,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     )?;
                 }
                 if store.county().await?.is_none() {
-                    create_demo(&*store, DEMO_SEED).await?;
+                    let report = create_demo(&*store, DEMO_SEED).await?;
+                    print_sample_receipt(&report);
                 }
                 printed = accounts::ensure_demo_accounts(&*store).await?;
             }
@@ -293,6 +295,16 @@ async fn ledger(what: LedgerWhat, settings: Settings, store: qinglian_store::Dyn
                 Err(first) => anyhow::bail!("verification failed: {first}"),
             }
         }
+    }
+}
+
+/// A villager's view of the demo: one receipt code to try at `/receipt`.
+fn print_sample_receipt(report: &demo::DemoReport) {
+    if let Some(code) = report.sample_receipt.as_deref() {
+        println!(
+            "demo inspection round: {} meetings, {} concerns; a villager's receipt code to try at /receipt: {code}",
+            report.meetings, report.concerns
+        );
     }
 }
 

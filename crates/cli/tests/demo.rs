@@ -5,11 +5,13 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use chrono::NaiveDate;
 use qinglian::demo::{DemoError, DemoProgress, DemoReport, create_demo};
 use qinglian_domain::article::Column;
 use qinglian_domain::division::DivisionCode;
 use qinglian_domain::role::Role;
-use qinglian_store::model::{PageRequest, Staff, Village, VillageFilter};
+use qinglian_domain::scope::Reach;
+use qinglian_store::model::{Concern, ConcernFilter, PageRequest, Staff, Village, VillageFilter};
 use qinglian_testkit::{Store, TestDb};
 
 fn quiet(_: DemoProgress) {}
@@ -33,6 +35,30 @@ async fn all_villages(store: &Store) -> Vec<Village> {
         }
     }
     out
+}
+
+async fn all_concerns(store: &Store) -> Vec<Concern> {
+    let mut out = Vec::new();
+    for page in 1.. {
+        let p = store
+            .list_concerns(
+                &Reach::everything(),
+                &ConcernFilter::default(),
+                PageRequest::new(page, 200),
+            )
+            .await
+            .unwrap();
+        out.extend(p.items);
+        if out.len() as i64 >= p.total {
+            return out;
+        }
+    }
+    out
+}
+
+/// "Today" in the demo's story: the inspection round is in its eighth week.
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
 }
 
 async fn all_staff(store: &Store) -> Vec<Staff> {
@@ -59,7 +85,26 @@ struct Snapshot {
     zones: Vec<(String, String, String, String, Vec<String>)>,
     staff: Vec<(String, String, Option<String>, Option<String>)>,
     articles: Vec<(String, String, String)>,
+    /// Round, groups with their leader and members, targets by group.
+    rounds: Vec<(i64, String, String, String)>,
+    inspection_groups: Vec<(String, String, Vec<String>)>,
+    targets: Vec<(String, String, String)>,
+    meetings: Vec<(String, String, String, String, Vec<String>)>,
+    concerns: Vec<ConcernLine>,
 }
+
+/// What a villager sees of a concern, and the department it is with.
+type ConcernLine = (
+    String,
+    String,
+    String,
+    String,
+    bool,
+    Option<String>,
+    Option<NaiveDate>,
+    Option<String>,
+    bool,
+);
 
 async fn snapshot(store: &Store) -> Snapshot {
     let county = store.county().await.unwrap().map(|c| (c.division_code, c.name));
@@ -130,6 +175,60 @@ async fn snapshot(store: &Store) -> Snapshot {
         .map(|a| (a.column_code, a.title, a.status))
         .collect();
     articles.sort();
+    let everything = Reach::everything();
+    let rounds_found = store.list_rounds(&everything).await.unwrap();
+    let mut rounds = Vec::new();
+    let mut inspection_groups = Vec::new();
+    let mut targets = Vec::new();
+    for r in &rounds_found {
+        rounds.push((r.number, r.name.clone(), r.starts_on.to_string(), r.ends_on.to_string()));
+        for g in store.list_groups(&everything, &r.id).await.unwrap() {
+            let mut members: Vec<String> = g.members.into_iter().map(|m| m.name).collect();
+            members.sort();
+            inspection_groups.push((g.group.name, g.group.leader_name, members));
+        }
+        for t in store.list_targets(&everything, &r.id).await.unwrap() {
+            targets.push((t.group_name, t.township_name, t.village_name));
+        }
+    }
+    inspection_groups.sort();
+    targets.sort();
+    let mut meetings: Vec<_> = store
+        .list_meetings(&everything, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            let mut departments: Vec<String> = m.departments.into_iter().map(|d| d.name).collect();
+            departments.sort();
+            (
+                m.meeting.starts_at.to_rfc3339(),
+                m.meeting.group_name,
+                m.meeting.village_name,
+                m.meeting.place,
+                departments,
+            )
+        })
+        .collect();
+    meetings.sort();
+    let mut concerns: Vec<ConcernLine> = all_concerns(store)
+        .await
+        .into_iter()
+        .map(|c| {
+            (
+                c.village_name,
+                c.category_name,
+                c.text,
+                c.state,
+                c.on_spot,
+                c.answer,
+                c.answer_deadline,
+                c.department_name,
+                c.has_complainant,
+            )
+        })
+        .collect();
+    concerns.sort();
     Snapshot {
         county,
         townships,
@@ -140,6 +239,11 @@ async fn snapshot(store: &Store) -> Snapshot {
         zones,
         staff,
         articles,
+        rounds,
+        inspection_groups,
+        targets,
+        meetings,
+        concerns,
     }
 }
 
@@ -322,6 +426,137 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
             .total;
         assert!((2..=3).contains(&n), "{} has {n} articles", column.as_str());
     }
+
+    // The inspection round running now: 141 villages in 9 townships, 5 meetings, 36 concerns.
+    let everything = Reach::everything();
+    let categories = store.list_categories().await.unwrap();
+    let codes: Vec<&str> = categories.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "multi_plot",
+            "living_env",
+            "eco_corridor",
+            "road",
+            "land_comp",
+            "water",
+            "collective",
+            "other"
+        ]
+    );
+    assert_eq!(categories[0].name, "一户多宅");
+    let rounds = store.list_rounds(&everything).await.unwrap();
+    assert_eq!(rounds.len(), 1);
+    let round = &rounds[0];
+    assert_eq!(
+        (round.number, round.name.as_str(), round.starts_on.to_string()),
+        (8, "十五届县委第八轮巡察", "2026-10-08".to_owned())
+    );
+    assert!(
+        round.starts_on <= today() && today() <= round.ends_on,
+        "the round is not running"
+    );
+    assert_eq!(
+        (round.target_count, round.meeting_count, round.concern_count),
+        (141, 5, 36)
+    );
+    let targets = store.list_targets(&everything, &round.id).await.unwrap();
+    assert_eq!(targets.len(), 141);
+    assert_eq!(
+        targets
+            .iter()
+            .map(|t| t.township_id.as_str())
+            .collect::<HashSet<_>>()
+            .len(),
+        9
+    );
+    let inspection_groups = store.list_groups(&everything, &round.id).await.unwrap();
+    assert!(inspection_groups.len() >= 2);
+    let inspectors: HashSet<&str> = staff
+        .iter()
+        .filter(|s| s.role == "inspection_group_member")
+        .map(|s| s.id.as_str())
+        .collect();
+    let serving: HashSet<&str> = inspection_groups
+        .iter()
+        .flat_map(|g| g.members.iter().map(|m| m.staff_id.as_str()))
+        .collect();
+    assert_eq!(
+        serving, inspectors,
+        "every inspector, the demo account's too, serves in a group"
+    );
+    for g in &inspection_groups {
+        assert!(g.group.target_count > 0, "{} inspects nothing", g.group.name);
+        for t in targets.iter().filter(|t| t.group_id == g.group.id) {
+            assert!(
+                g.members
+                    .iter()
+                    .all(|m| m.home_township_id.as_deref() != Some(t.township_id.as_str())),
+                "recusal: a member of {} comes from {}",
+                g.group.name,
+                t.township_name
+            );
+        }
+    }
+    let meetings = store.list_meetings(&everything, Some(&round.id)).await.unwrap();
+    assert_eq!((meetings.len(), report.meetings), (5, 5));
+    for m in &meetings {
+        assert!(
+            targets
+                .iter()
+                .any(|t| t.village_id == m.meeting.village_id && t.group_id == m.meeting.group_id)
+        );
+        assert!(
+            m.meeting.place.starts_with(&m.meeting.village_name),
+            "{}",
+            m.meeting.place
+        );
+        assert!((2..=3).contains(&m.departments.len()), "{:?}", m.departments);
+        let day = m.meeting.starts_at.date_naive();
+        assert!(round.starts_on <= day && day < today(), "{day}");
+    }
+    let register = store.register(Some(&round.id), None, today()).await.unwrap();
+    assert_eq!((register.total, register.on_spot, report.concerns), (36, 8, 36));
+    assert_eq!(register.by_category.len(), 8);
+    assert!(register.overdue > 0 && register.overdue < 10, "{register:?}");
+    let states: HashSet<&str> = register.by_state.iter().map(|s| s.name.as_str()).collect();
+    for state in [
+        "registered",
+        "assigned",
+        "rectifying",
+        "answered",
+        "closed",
+        "closed_not_fixed",
+    ] {
+        assert!(states.contains(state), "no concern is {state}: {register:?}");
+    }
+    let concerns = all_concerns(&store).await;
+    assert_eq!(concerns.len(), 36);
+    let named = concerns.iter().filter(|c| c.has_complainant).count();
+    assert!((8..=16).contains(&named), "{named} concerns with a name");
+    for c in concerns
+        .iter()
+        .filter(|c| c.state == "assigned" || c.state == "rectifying")
+    {
+        let m = meetings
+            .iter()
+            .find(|m| Some(&m.meeting.id) == c.meeting_id.as_ref())
+            .unwrap();
+        assert!(
+            m.departments.iter().any(|d| Some(&d.id) == c.department_id.as_ref()),
+            "{} is with a department the meeting did not invite",
+            c.text
+        );
+        assert!(c.answer_deadline.is_some());
+    }
+    // The README's sample receipt opens an answered concern, as a villager would.
+    let code = report.sample_receipt.as_deref().unwrap();
+    assert_eq!(code.len(), 16);
+    let hash = qinglian_web::receipt::hash(&qinglian_domain::inspection::ReceiptCode::parse(code).unwrap());
+    let (concern, events) = store.concern_by_receipt(&hash).await.unwrap();
+    assert_eq!(concern.state, "answered");
+    assert_eq!(events.first().map(|e| e.kind.as_str()), Some("create"));
+    assert_eq!(events.last().map(|e| e.kind.as_str()), Some("answer"));
 }
 
 /// Same seed, same county, on two fresh databases; another seed, other names.

@@ -277,7 +277,7 @@ pub trait InspectionRepo: Send + Sync {
     async fn list_categories(&self) -> R<Vec<Category>>;
     async fn create_category(&self, actor: &Actor, code: &str, name: &qinglian_domain::error::Name) -> R<Category>;
     /// Logs a concern with the hash of its receipt code; a meeting's concern takes the
-    /// meeting's round and must be about its village.
+    /// meeting's round and must be about its village. `now` is when it was raised.
     async fn create_concern(
         &self,
         actor: &Actor,
@@ -285,6 +285,7 @@ pub trait InspectionRepo: Send + Sync {
         source: qinglian_domain::inspection::ConcernSource,
         receipt_hash: &str,
         unit_name: &str,
+        now: DateTime<Utc>,
     ) -> R<Concern>;
     async fn list_concerns(&self, reach: &Reach, filter: &ConcernFilter, page: PageRequest) -> R<Paged<Concern>>;
     async fn get_concern(&self, reach: &Reach, id: &str) -> R<Concern>;

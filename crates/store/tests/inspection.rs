@@ -286,7 +286,7 @@ async fn a_concern_runs_its_course_within_reach(store: &dyn Store) {
     )
     .unwrap();
     let concern = store
-        .create_concern(&a, &input, ConcernSource::Meeting, "hash-1", "第一巡察组")
+        .create_concern(&a, &input, ConcernSource::Meeting, "hash-1", "第一巡察组", Utc::now())
         .await
         .unwrap();
     assert_eq!((concern.state.as_str(), concern.version), ("registered", 1));
@@ -295,7 +295,7 @@ async fn a_concern_runs_its_course_within_reach(store: &dyn Store) {
     // A concern about another village than the meeting's is refused.
     let wrong = ConcernInput::parse("x", &w.category, &w.east_village, Some(&meeting.meeting.id), "", "").unwrap();
     let e = store
-        .create_concern(&a, &wrong, ConcernSource::Meeting, "hash-2", "第一巡察组")
+        .create_concern(&a, &wrong, ConcernSource::Meeting, "hash-2", "第一巡察组", Utc::now())
         .await
         .unwrap_err();
     assert_eq!(invalid_keys(&e), vec!["concern.village_not_meeting"]);

@@ -11,7 +11,7 @@ pub mod ledger;
 mod observe;
 mod pages;
 pub mod password;
-mod receipt;
+pub mod receipt;
 pub mod routes;
 mod scope;
 pub mod settings;

@@ -1,10 +1,13 @@
 //! `qinglian demo`: fills an empty deployment with a fictional county shaped like the story
-//! (29 townships, 338 villages, 14 stationed groups, 5 + 2 zones), the same for the same seed,
-//! so that a new installation can be tried without real data.
+//! (29 townships, 338 villages, 14 stationed groups, 5 + 2 zones, and an inspection round with
+//! 141 targets, 5 on-site meetings and 36 concerns), the same for the same seed, so that a new
+//! installation can be tried without real data.
 
 mod articles;
+mod concerns;
 mod names;
 mod plan;
+mod tour;
 mod units;
 mod write;
 
@@ -68,6 +71,12 @@ pub struct DemoReport {
     pub zones: usize,
     pub articles: usize,
     pub staff: Vec<DemoStaff>,
+    /// On-site meetings held so far in the running inspection round, and concerns raised there.
+    pub meetings: usize,
+    pub concerns: usize,
+    /// The receipt code (16 digits) of a concern a department has answered, for showing how a
+    /// villager looks their concern up. Demo data only: real codes are never printed.
+    pub sample_receipt: Option<String>,
 }
 
 /// Creates the demo county in an empty store; refuses, without writing, if a county exists.
@@ -95,6 +104,7 @@ pub async fn create_demo(
     let staff = w.staff(&plan).await?;
     w.zones(&plan, &staff).await?;
     w.articles(&plan).await?;
+    w.tour(&plan, &staff).await?;
     Ok(DemoReport {
         seed,
         county_code: county.division_code,
@@ -108,6 +118,9 @@ pub async fn create_demo(
         zones: plan.zones.len(),
         articles: plan.articles.len(),
         staff,
+        meetings: plan.tour.meetings.len(),
+        concerns: plan.tour.concerns.len(),
+        sample_receipt: plan.tour.sample_receipt().map(str::to_owned),
     })
 }
 

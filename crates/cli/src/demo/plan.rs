@@ -11,6 +11,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::names::{Namer, chinese_number};
+use super::tour::{TARGET_TOWNSHIPS, TARGETS, TourPlan, tour};
 use super::units::{DEPARTMENTS, GROUP_DEPARTMENTS, OFFICES, STAFFED_DEPARTMENTS, SUPERVISION_OFFICES};
 use super::{COUNTY_CODE, COUNTY_NAME, articles};
 
@@ -37,6 +38,8 @@ pub(super) struct Plan {
     pub staff: Vec<StaffPlan>,
     pub zones: Vec<ZonePlan>,
     pub articles: Vec<ArticleInput>,
+    /// The inspection round running now, drawn last from the seed.
+    pub tour: TourPlan,
 }
 
 pub(super) struct TownshipPlan {
@@ -99,6 +102,7 @@ impl Plan {
         let staff = staff(&mut rng, &townships)?;
         let zones = zones(&mut rng, &staff);
         let articles = articles::inputs()?;
+        let tour = tour(&mut rng, &townships, &staff)?;
         Ok(Self {
             county,
             offices,
@@ -108,6 +112,7 @@ impl Plan {
             staff,
             zones,
             articles,
+            tour,
         })
     }
 
@@ -121,12 +126,13 @@ impl Plan {
             + villages
             + self.staff.len()
             + self.zones.len()
-            + 2 * self.articles.len();
+            + 2 * self.articles.len()
+            + self.tour.writes();
         n as u64
     }
 }
 
-fn department_index(code: &str) -> Option<usize> {
+pub(super) fn department_index(code: &str) -> Option<usize> {
     DEPARTMENTS.iter().position(|(c, _)| *c == code)
 }
 
@@ -166,6 +172,28 @@ fn townships(rng: &mut ChaCha8Rng) -> Result<Vec<TownshipPlan>, Invalid> {
         } else if counts[i] > MIN_VILLAGES {
             counts[i] -= 1;
         }
+    }
+    // The inspection round (see `tour`) takes the story's 141 villages from 9 rural townships:
+    // move villages from the other rural townships to the 9 largest until they hold that many.
+    // No draw is made, so a county that already has them is unchanged.
+    loop {
+        let mut rural: Vec<usize> = (0..TOWNSHIPS).filter(|&i| kinds[i] != Kind::Street).collect();
+        rural.sort_by_key(|&i| (std::cmp::Reverse(counts[i]), i));
+        let (top, rest) = rural.split_at(TARGET_TOWNSHIPS.min(rural.len()));
+        if top.iter().map(|&i| counts[i]).sum::<usize>() >= TARGETS {
+            break;
+        }
+        let to = top
+            .iter()
+            .copied()
+            .filter(|&i| counts[i] < MAX_VILLAGES)
+            .min_by_key(|&i| counts[i]);
+        let from = rest.iter().copied().find(|&i| counts[i] > MIN_VILLAGES);
+        let (Some(to), Some(from)) = (to, from) else {
+            break;
+        };
+        counts[from] -= 1;
+        counts[to] += 1;
     }
     let mut namer = Namer::new(rng);
     let names: Vec<String> = kinds

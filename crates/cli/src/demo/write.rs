@@ -2,11 +2,14 @@
 //! ids the store hands back.
 
 use chrono::{Duration, Utc};
+use qinglian_domain::inspection::{ConcernInput, ConcernSource, ConcernStep, MeetingInput, Party};
 use qinglian_domain::org::{StaffInput, ZoneInput, ZoneKind};
+use qinglian_domain::scope::Reach;
 use qinglian_store::Store;
-use qinglian_store::model::Actor;
+use qinglian_store::model::{Actor, StepBy};
 
 use super::plan::{Plan, Posting};
+use super::tour::Step;
 use super::{DemoError, DemoProgress, DemoStaff, at};
 
 pub(super) struct Writer<'a> {
@@ -20,6 +23,8 @@ pub(super) struct Writer<'a> {
     departments: Vec<String>,
     groups: Vec<String>,
     townships: Vec<String>,
+    /// Village ids by township index, then village index within it.
+    villages: Vec<Vec<String>>,
 }
 
 impl<'a> Writer<'a> {
@@ -39,6 +44,7 @@ impl<'a> Writer<'a> {
             departments: Vec::new(),
             groups: Vec::new(),
             townships: Vec::new(),
+            villages: Vec::new(),
         }
     }
 
@@ -85,15 +91,20 @@ impl<'a> Writer<'a> {
             self.step("townships");
         }
         let (mut villages, mut communities) = (0, 0);
-        for v in plan.townships.iter().flat_map(|t| &t.villages) {
-            let row = self
-                .store
-                .create_village(&self.actor, v)
-                .await
-                .map_err(at("villages"))?;
-            villages += 1;
-            communities += usize::from(row.kind == "community");
-            self.step("villages");
+        for t in &plan.townships {
+            let mut ids = Vec::with_capacity(t.villages.len());
+            for v in &t.villages {
+                let row = self
+                    .store
+                    .create_village(&self.actor, v)
+                    .await
+                    .map_err(at("villages"))?;
+                villages += 1;
+                communities += usize::from(row.kind == "community");
+                ids.push(row.id);
+                self.step("villages");
+            }
+            self.villages.push(ids);
         }
         Ok((villages, communities))
     }
@@ -167,4 +178,139 @@ impl<'a> Writer<'a> {
         }
         Ok(())
     }
+
+    /// The inspection round: categories, the round, its groups and their targets, the
+    /// meetings, then each concern and the steps taken on it since, each at its own time.
+    pub(super) async fn tour(&mut self, plan: &Plan, staff: &[DemoStaff]) -> Result<(), DemoError> {
+        let tour = &plan.tour;
+        let mut categories = Vec::with_capacity(tour.categories.len());
+        for (code, name) in &tour.categories {
+            let row = self.store.create_category(&self.actor, code, name).await;
+            categories.push(row.map_err(at("concern categories"))?.id);
+            self.step("inspection round");
+        }
+        let round = self
+            .store
+            .create_round(&self.actor, &tour.round)
+            .await
+            .map_err(at("inspection round"))?;
+        self.step("inspection round");
+        let mut groups = Vec::with_capacity(tour.groups.len());
+        for g in &tour.groups {
+            let ids: Vec<String> = g.members.iter().map(|&m| staff[m].id.clone()).collect();
+            let (leader, members) = ids.split_first().map_or(("", &[][..]), |(l, m)| (l.as_str(), m));
+            let row = self
+                .store
+                .create_group(&self.actor, &round.id, &g.name, leader, members)
+                .await
+                .map_err(at("inspection groups"))?;
+            self.step("inspection round");
+            let villages: Vec<String> = g.targets.iter().map(|&(t, v)| self.villages[t][v].clone()).collect();
+            self.store
+                .assign_targets(&self.actor, &round.id, &row.group.id, &villages)
+                .await
+                .map_err(at("inspection targets"))?;
+            self.step("inspection round");
+            groups.push(row.group.id);
+        }
+        let mut meetings = Vec::with_capacity(tour.meetings.len());
+        for m in &tour.meetings {
+            let input = MeetingInput::parse(
+                &round.id,
+                &groups[m.group],
+                &self.villages[m.village.0][m.village.1],
+                m.place.as_str(),
+                &m.starts_at.to_rfc3339(),
+                m.departments.iter().map(|&d| self.departments[d].clone()).collect(),
+            )?;
+            let row = self
+                .store
+                .create_meeting(&self.actor, &input)
+                .await
+                .map_err(at("on-site meetings"))?;
+            meetings.push(row.meeting.id);
+            self.step("on-site meetings");
+        }
+        let everything = Reach::everything();
+        for c in &tour.concerns {
+            let meeting = &tour.meetings[c.meeting];
+            let group_name = tour.groups[meeting.group].name.as_str();
+            let (name, phone) = c
+                .complainant
+                .as_ref()
+                .map_or(("", ""), |(n, p)| (n.as_str(), p.as_str()));
+            let input = ConcernInput::parse(
+                c.text.as_str(),
+                &categories[c.category],
+                &self.villages[meeting.village.0][meeting.village.1],
+                Some(&meetings[c.meeting]),
+                name,
+                phone,
+            )?;
+            let concern = self
+                .store
+                .create_concern(
+                    &self.actor,
+                    &input,
+                    ConcernSource::Meeting,
+                    &receipt_hash(&c.receipt)?,
+                    group_name,
+                    meeting.starts_at,
+                )
+                .await
+                .map_err(at("concerns"))?;
+            self.step("concerns");
+            // The department the concern is with, for the department's own steps.
+            let mut with: Option<usize> = None;
+            for (step, when) in &c.steps {
+                let department = match step {
+                    Step::Assign { department, .. } => Some(*department),
+                    _ => with,
+                };
+                let step = match step {
+                    Step::OnSpot(answer) => ConcernStep::AnswerOnSpot { answer: answer.clone() },
+                    Step::Assign { department, deadline } => ConcernStep::Assign {
+                        department_id: self.departments[*department].clone(),
+                        deadline: *deadline,
+                    },
+                    Step::Rectify(note) => ConcernStep::StartRectifying { note: note.clone() },
+                    Step::Answer(answer) => ConcernStep::Answer { answer: answer.clone() },
+                    Step::NotOurs(reason) => ConcernStep::NotOurs { reason: reason.clone() },
+                    Step::Close { fixed, note } => ConcernStep::Close {
+                        fixed: *fixed,
+                        note: note.clone(),
+                    },
+                };
+                let by = match (step.party(), department) {
+                    (Party::Department, Some(d)) => StepBy {
+                        party: Party::Department,
+                        unit_name: plan.departments[d].name.as_str(),
+                        department_id: Some(self.departments[d].as_str()),
+                    },
+                    _ => StepBy {
+                        party: Party::Group,
+                        unit_name: group_name,
+                        department_id: None,
+                    },
+                };
+                self.store
+                    .step_concern(&self.actor, &everything, &concern.id, None, &step, &by, *when)
+                    .await
+                    .map_err(at("concern steps"))?;
+                self.step("concerns");
+                with = match step {
+                    ConcernStep::NotOurs { .. } => None,
+                    _ => department,
+                };
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The hash the store keeps of a receipt code, made as the web makes it for a villager's
+/// concern, so the demo's codes can be looked up on the public portal.
+pub(super) fn receipt_hash(digits: &str) -> Result<String, DemoError> {
+    let code = qinglian_domain::inspection::ReceiptCode::parse(digits)?;
+    Ok(qinglian_web::receipt::hash(&code))
 }

@@ -546,9 +546,9 @@ macro_rules! inspection_impl {
                 source: qinglian_domain::inspection::ConcernSource,
                 receipt_hash: &str,
                 unit_name: &str,
+                now: DateTime<Utc>,
             ) -> R<Concern> {
                 let id = new_id();
-                let now = Utc::now();
                 let mut tx = self.begin_write().await?;
                 let (round_id, township_id): (Option<String>, String) = match &input.meeting_id {
                     Some(m) => {

@@ -343,6 +343,7 @@ pub async fn create_concern(
             ConcernSource::Meeting,
             &crate::receipt::hash(&code),
             &unit,
+            Utc::now(),
         )
         .await?;
     Ok((
@@ -561,6 +562,7 @@ pub async fn submit_public(
             ConcernSource::Public,
             &crate::receipt::hash(&code),
             "",
+            Utc::now(),
         )
         .await?;
     Ok((code, concern))

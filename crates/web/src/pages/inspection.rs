@@ -149,6 +149,7 @@ pub async fn log_concern(
                     ConcernSource::Meeting,
                     &crate::receipt::hash(&code),
                     &meeting.meeting.group_name,
+                    Utc::now(),
                 )
                 .await
                 .map(|_| code)

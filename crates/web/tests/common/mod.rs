@@ -328,6 +328,7 @@ impl TestApp {
                 ConcernSource::Meeting,
                 &hash,
                 "第一巡察组",
+                chrono::Utc::now(),
             )
             .await
             .unwrap();
