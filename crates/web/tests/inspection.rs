@@ -134,6 +134,55 @@ async fn concern_story(app: common::TestApp) {
     assert_eq!(r.status(), 200);
     let followed: serde_json::Value = r.json().await.unwrap();
     assert_eq!(followed["state"], "closed");
+    // Every public state carries its ledger proof, verifiable against the signed checkpoint.
+    qinglian_web::ledger::integrate(&app.state()).await.unwrap();
+    let r = public
+        .post(app.url("/api/v1/public/receipt"))
+        .json(&json!({"receipt": receipt}))
+        .send()
+        .await
+        .unwrap();
+    let followed: serde_json::Value = r.json().await.unwrap();
+    let refs = followed["ledger"].as_array().unwrap();
+    assert_eq!(refs.len(), 4, "create, assign, answer, confirm: {followed}");
+    let vkey = public
+        .get(app.url("/api/v1/ledger/key"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let key = qinglian_ledger::NoteVerifier::from_vkey(vkey.trim()).unwrap();
+    let note = public
+        .get(app.url("/api/v1/ledger/checkpoint"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let checkpoint = qinglian_ledger::Checkpoint::<qinglian_ledger::Sha256>::open(note.as_bytes(), &key).unwrap();
+    for r in refs {
+        let url = r["proof_url"].as_str().expect("the checkpoint covers every entry");
+        let proof: serde_json::Value = public.get(app.url(url)).send().await.unwrap().json().await.unwrap();
+        let path: Vec<qinglian_ledger::Hash<qinglian_ledger::Sha256>> = proof["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| qinglian_ledger::Hash::from_slice(&hex::decode(h.as_str().unwrap()).unwrap()).unwrap())
+            .collect();
+        let leaf = qinglian_ledger::Hash::from_slice(&hex::decode(r["leaf_hash"].as_str().unwrap()).unwrap()).unwrap();
+        qinglian_ledger::verify_inclusion(
+            r["index"].as_u64().unwrap(),
+            checkpoint.size(),
+            &leaf,
+            &path,
+            &checkpoint.root(),
+        )
+        .unwrap();
+    }
+
     // A villager cannot take the group's steps.
     let r = public
         .post(app.url("/api/v1/public/receipt/steps"))

@@ -599,6 +599,38 @@ pub struct Followed {
     pub created_at: chrono::DateTime<Utc>,
     pub closed_at: Option<chrono::DateTime<Utc>>,
     pub events: Vec<ConcernEvent>,
+    /// Where each state change sits in the tamper-evident log, one per event in order, for
+    /// those the log has integrated.
+    pub ledger: Vec<LedgerRef>,
+}
+
+/// One state change's entry in the tamper-evident log, and how to prove it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LedgerRef {
+    /// The history line (event version) this entry records.
+    pub version: i64,
+    pub index: i64,
+    /// SHA-256 (or SM3) leaf hash of the entry, hex.
+    pub leaf_hash: String,
+    /// The inclusion proof against the latest signed checkpoint, when it covers the entry.
+    pub proof_url: Option<String>,
+}
+
+/// The concern's log entries, matched to its history by order: each change appended one.
+pub async fn ledger_refs(state: &AppState, concern_id: &str) -> Result<Vec<LedgerRef>, AppError> {
+    let entries = state.store.ledger_entries_for(concern_id).await?;
+    let signed = state.store.latest_checkpoint().await?.map(|c| c.size).unwrap_or(0);
+    Ok(entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| LedgerRef {
+            version: i as i64 + 1,
+            index: e.idx,
+            leaf_hash: hex::encode(&e.leaf_hash),
+            proof_url: (e.idx < signed)
+                .then(|| format!("/api/v1/ledger/proof/inclusion?index={}&tree_size={signed}", e.idx)),
+        })
+        .collect())
 }
 
 /// Looks a receipt up under the client's miss limit.
@@ -615,6 +647,7 @@ pub async fn follow(state: &AppState, client: &str, raw: &str) -> Result<(Receip
         Ok((c, events)) => Ok((
             code,
             Followed {
+                ledger: ledger_refs(state, &c.id).await?,
                 village_name: c.village_name,
                 category_name: c.category_name,
                 text: c.text,
