@@ -186,3 +186,126 @@ async fn sign_in_with_a_second_factor_and_sign_out() {
     let _ = web.quit().await;
     result.unwrap();
 }
+
+/// Signs in through the form and waits for the staff home.
+async fn sign_in(web: &WebDriver, app: &common::TestApp, username: &str, name: &str) -> WebDriverResult<()> {
+    web.goto(app.url("/login")).await?;
+    web.find(By::Name("username")).await?.send_keys(username).await?;
+    web.find(By::Name("password"))
+        .await?
+        .send_keys(common::PASSWORD)
+        .await?;
+    web.find(By::Css("form button[type=submit]")).await?.click().await?;
+    web.query(By::XPath(format!("//main/h1[.='欢迎，{name}']")))
+        .first()
+        .await?;
+    Ok(())
+}
+
+async fn sign_out(web: &WebDriver) -> WebDriverResult<()> {
+    web.find(By::Css("header form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    web.query(By::Css("header a[href='/login']")).first().await?;
+    Ok(())
+}
+
+/// The practice's promise on a phone: a villager's problem from the meeting's QR form to the
+/// department's answer, and the villager's confirmation by receipt code.
+#[tokio::test]
+async fn a_concern_from_the_qr_form_to_the_villagers_confirmation() {
+    let app = common::spawn_sqlite().await;
+    let w = app.inspection_world().await;
+    let driver = start_chromedriver();
+    let profile = tempfile::tempdir().unwrap();
+    let web = browser(&driver, profile.path()).await;
+
+    let result = async {
+        // The villager scans the QR code: the meeting's public form.
+        web.goto(app.url(&format!("/m/{}", w.meeting))).await?;
+        web.find(By::Css("select[name=category_id]"))
+            .await?
+            .send_keys("道路设施")
+            .await?;
+        web.find(By::Name("text"))
+            .await?
+            .send_keys("桥头路灯坏了三个月，晚上看不见")
+            .await?;
+        web.find(By::Css("#public-concern button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let receipt = web
+            .query(By::Css("#receipt .receipt-code"))
+            .first()
+            .await?
+            .text()
+            .await?;
+        assert_eq!(receipt.len(), 19, "{receipt}");
+
+        // The inspection group routes it to the county department with a deadline.
+        sign_in(&web, &app, "inspector", "巡察壬").await?;
+        web.goto(app.url("/staff/concerns")).await?;
+        web.query(By::LinkText("桥头路灯坏了三个月，晚上看不见"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        web.query(By::Id("assign")).first().await?;
+        web.find(By::Css("#assign select[name=department_id]"))
+            .await?
+            .send_keys("试验县住房和城乡建设局")
+            .await?;
+        let deadline = (chrono::Utc::now() + chrono::Duration::days(7))
+            .date_naive()
+            .to_string();
+        web.execute(
+            &format!("document.querySelector('#assign input[name=deadline]').value = '{deadline}';"),
+            Vec::new(),
+        )
+        .await?;
+        web.find(By::Css("#assign button[type=submit]")).await?.click().await?;
+        web.query(By::XPath("//strong[@id='concern-state' and .='已交办']"))
+            .first()
+            .await?;
+        sign_out(&web).await?;
+
+        // The department finds it in its inbox and answers.
+        sign_in(&web, &app, "department", "经办戊").await?;
+        web.goto(app.url("/staff/concerns?state=assigned")).await?;
+        web.query(By::LinkText("桥头路灯坏了三个月，晚上看不见"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        web.query(By::Id("answer")).first().await?;
+        web.find(By::Css("#answer textarea[name=text]"))
+            .await?
+            .send_keys("已更换灯具，当晚恢复照明")
+            .await?;
+        web.find(By::Css("#answer button[type=submit]")).await?.click().await?;
+        web.query(By::XPath("//strong[@id='concern-state' and .='已答复']"))
+            .first()
+            .await?;
+        sign_out(&web).await?;
+
+        // The villager looks the receipt up, reads the answer and confirms.
+        web.goto(app.url("/receipt")).await?;
+        web.find(By::Name("receipt")).await?.send_keys(&receipt).await?;
+        web.find(By::Css("#lookup button[type=submit]")).await?.click().await?;
+        let followed = web.query(By::Id("followed")).first().await?.text().await?;
+        assert!(
+            followed.contains("已更换灯具，当晚恢复照明") && followed.contains("试验县住房和城乡建设局"),
+            "{followed}"
+        );
+        web.find(By::Css("#confirm button[type=submit]")).await?.click().await?;
+        web.query(By::XPath("//strong[@id='followed-state' and .='已办结']"))
+            .first()
+            .await?;
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.unwrap();
+}
