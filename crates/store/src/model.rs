@@ -547,6 +547,16 @@ pub struct Register {
     pub by_state: Vec<NamedCount>,
 }
 
+/// How many concerns one department, township or group has overdue.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct OverdueCount {
+    /// `department`, `township` or `group`.
+    pub by: String,
+    pub id: String,
+    pub name: String,
+    pub count: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct NamedCount {
     pub name: String,

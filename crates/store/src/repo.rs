@@ -315,6 +315,9 @@ pub trait InspectionRepo: Send + Sync {
         step: &qinglian_domain::inspection::ConcernStep,
         now: DateTime<Utc>,
     ) -> R<Concern>;
+    /// Overdue concerns within reach, counted per department, township and inspection group
+    /// (the escalation lists), largest first.
+    async fn overdue_summary(&self, reach: &Reach, today: chrono::NaiveDate) -> R<Vec<OverdueCount>>;
     /// The public register: counts for a round or a meeting, without personal data.
     async fn register(&self, round_id: Option<&str>, meeting_id: Option<&str>, today: chrono::NaiveDate)
     -> R<Register>;

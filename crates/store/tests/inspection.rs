@@ -356,6 +356,36 @@ async fn a_concern_runs_its_course_within_reach(store: &dyn Store) {
         1
     );
 
+    // The escalation lists count it for the department, the township and the group.
+    let late = store
+        .overdue_summary(&Reach::everything(), NaiveDate::from_ymd_opt(2026, 10, 21).unwrap())
+        .await
+        .unwrap();
+    let by: Vec<(&str, &str, i64)> = late.iter().map(|o| (o.by.as_str(), o.name.as_str(), o.count)).collect();
+    assert_eq!(
+        by,
+        vec![
+            ("department", "云溪县住建局", 1),
+            ("township", "梅岭乡", 1),
+            ("group", "第一巡察组", 1)
+        ]
+    );
+    assert!(
+        store
+            .overdue_summary(&sec, NaiveDate::from_ymd_opt(2026, 10, 21).unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .overdue_summary(&Reach::everything(), NaiveDate::from_ymd_opt(2026, 10, 20).unwrap())
+            .await
+            .unwrap()
+            .is_empty(),
+        "due today is not overdue"
+    );
+
     // Only the routed department answers; a department step by the group is refused.
     let answer = ConcernStep::Answer {
         answer: qinglian_domain::inspection::Text::parse("text", "已列入年度计划，十月底前打通").unwrap(),

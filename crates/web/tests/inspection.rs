@@ -338,6 +338,105 @@ async fn villagers_and_guessers(app: common::TestApp) {
     assert!(!reg.to_string().contains("王某") && !reg.to_string().contains("赵某"));
 }
 
+/// A concern past its deadline is flagged where each party looks: the department's reminder,
+/// the escalation lists, the overdue filter; and only within reach.
+async fn overdue_concerns_are_escalated(app: common::TestApp) {
+    use qinglian_domain::inspection::{ConcernStep, Party};
+    let w = app.inspection_world().await;
+    let month_ago = chrono::Utc::now() - chrono::Duration::days(30);
+    app.store
+        .step_concern(
+            &qinglian_store::model::Actor::system("test"),
+            &qinglian_domain::scope::Reach::everything(),
+            &w.concern,
+            None,
+            &ConcernStep::Assign {
+                department_id: app.fixture.department.clone(),
+                deadline: (month_ago + chrono::Duration::days(10)).date_naive(),
+            },
+            &qinglian_store::model::StepBy {
+                party: Party::Group,
+                unit_name: "第一巡察组",
+                department_id: None,
+            },
+            month_ago,
+        )
+        .await
+        .unwrap();
+    let department = app.sign_in("department").await;
+    let home = department
+        .client
+        .get(app.url("/staff"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("id=\"reminder-overdue\">1<"),
+        "the department is reminded"
+    );
+    let (_, late) = department.get_json(app.url("/api/v1/concerns?overdue=true")).await;
+    assert_eq!(late["total"], 1);
+    let (status, lists) = app
+        .sign_in("casemanager")
+        .await
+        .get_json(app.url("/api/v1/inspection/overdue"))
+        .await;
+    assert_eq!(status, 200);
+    let by: Vec<(String, i64)> = lists
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["by"].as_str().unwrap().to_owned(), o["count"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        by,
+        vec![("department".into(), 1), ("township".into(), 1), ("group".into(), 1)]
+    );
+    // The west township's liaison has nothing overdue in reach.
+    let (_, none) = app
+        .sign_in("liaison")
+        .await
+        .get_json(app.url("/api/v1/inspection/overdue"))
+        .await;
+    assert_eq!(none, serde_json::json!([]));
+    let page = department
+        .client
+        .get(app.url("/staff/inspection"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"escalation\""), "the escalation list is shown");
+    // The meeting page carries the QR code of the public form.
+    let meeting = app
+        .sign_in("inspector")
+        .await
+        .client
+        .get(app.url(&format!("/staff/inspection/meetings/{}", w.meeting)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(meeting.contains("<svg") && meeting.contains(&format!("/m/{}", w.meeting)));
+}
+
+#[tokio::test]
+async fn overdue_concerns_are_escalated_on_sqlite() {
+    overdue_concerns_are_escalated(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn overdue_concerns_are_escalated_on_postgres() {
+    overdue_concerns_are_escalated(common::spawn_postgres().await).await;
+}
+
 #[tokio::test]
 async fn concern_story_on_sqlite() {
     concern_story(common::spawn_sqlite().await).await;

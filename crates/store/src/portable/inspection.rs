@@ -739,6 +739,28 @@ macro_rules! inspection_impl {
                 self.concern_by_id(&id).await
             }
 
+            async fn overdue_summary(&self, reach: &qinglian_domain::scope::Reach, today: chrono::NaiveDate) -> R<Vec<OverdueCount>> {
+                const BY: [(&str, &str, &str); 3] = [
+                    ("department", "d.id, d.name", "JOIN department d ON d.id = c.department_id"),
+                    ("township", "t.id, t.name", "JOIN township t ON t.id = c.township_id"),
+                    ("group", "g.id, g.name", "JOIN onsite_meeting m ON m.id = c.meeting_id JOIN inspection_group g ON g.id = m.group_id"),
+                ];
+                let mut out = Vec::new();
+                for (by, cols, join) in BY {
+                    let (cond, binds) = crate::portable::inspection::reach_clause(reach, Some("c.round_id"), Some("c.township_id"), Some("c.department_id"), 3);
+                    // Only this module's constants and generated placeholders are interpolated.
+                    let sql = format!(
+                        "SELECT CAST($2 AS TEXT) AS \"by\", {cols}, COUNT(*) AS count FROM concern c {join} \
+                         WHERE c.state IN ('assigned', 'rectifying') AND c.answer_deadline < $1 AND {cond} \
+                         GROUP BY {cols} ORDER BY count DESC, {cols}"
+                    );
+                    let mut q = sqlx::query_as::<_, OverdueCount>(sqlx::AssertSqlSafe(sql)).bind(today).bind(by);
+                    for b in &binds { q = q.bind(b); }
+                    out.extend(q.fetch_all(&self.read).await?);
+                }
+                Ok(out)
+            }
+
             async fn register(&self, round_id: Option<&str>, meeting_id: Option<&str>, today: chrono::NaiveDate) -> R<Register> {
                 let by_category = sqlx::query_as::<_, NamedCount>(concat!(
                     "SELECT k.name AS name, COUNT(c.id) AS count FROM concern c JOIN concern_category k ON k.id = c.category_id",

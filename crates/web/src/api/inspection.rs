@@ -231,6 +231,18 @@ pub async fn record_meeting(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/inspection/overdue", tag = "inspection",
+    responses((status = 200, body = Vec<qinglian_store::model::OverdueCount>)))]
+pub async fn overdue(
+    State(state): State<AppState>,
+    ApiScoped(_user, reach, _cap): ApiScoped<cap::ReadInspection>,
+) -> Res<Vec<qinglian_store::model::OverdueCount>> {
+    let today = Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive();
+    Ok(ApiJson(state.store.overdue_summary(&reach, today).await?))
+}
+
 #[utoipa::path(get, path = "/api/v1/inspection/categories", tag = "inspection", responses((status = 200, body = Vec<Category>)))]
 pub async fn list_categories(State(state): State<AppState>, _: ApiScoped<cap::ReadInspection>) -> Res<Vec<Category>> {
     Ok(ApiJson(state.store.list_categories().await?))

@@ -54,6 +54,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(inspection::list_meetings, inspection::create_meeting))
         .routes(routes!(inspection::get_meeting, inspection::record_meeting))
         .routes(routes!(inspection::list_categories))
+        .routes(routes!(inspection::overdue))
         .routes(routes!(inspection::list_concerns, inspection::create_concern))
         .routes(routes!(inspection::get_concern))
         .routes(routes!(inspection::get_complainant))
@@ -116,6 +117,7 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("GET", "/api/v1/inspection/meetings/{id}", Can(ReadInspection)),
         ("PUT", "/api/v1/inspection/meetings/{id}", Can(RunMeeting)),
         ("GET", "/api/v1/inspection/categories", Can(ReadInspection)),
+        ("GET", "/api/v1/inspection/overdue", Can(ReadInspection)),
         ("GET", "/api/v1/concerns", Can(ReadInspection)),
         ("POST", "/api/v1/concerns", Can(RunMeeting)),
         ("GET", "/api/v1/concerns/{id}", Can(ReadInspection)),

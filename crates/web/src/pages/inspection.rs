@@ -20,6 +20,31 @@ use crate::i18n::Tr;
 use crate::scope::Scoped;
 use crate::state::AppState;
 
+/// The address villagers reach this server at, as the staff member's browser did.
+fn origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.settings.secure_cookies { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+/// A QR code as SVG; an over-long URL (impossible for ours) gives no code rather than an error.
+fn qr_svg(url: &str) -> String {
+    qrcode::QrCode::new(url.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(180, 180)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
 fn today() -> chrono::NaiveDate {
     Utc::now().with_timezone(&CHINA).date_naive()
 }
@@ -31,6 +56,7 @@ struct HomePage {
     user: Option<UserView>,
     rounds: Vec<Round>,
     meetings: Vec<Meeting>,
+    overdue: Vec<qinglian_store::model::OverdueCount>,
 }
 
 pub async fn home(
@@ -40,11 +66,13 @@ pub async fn home(
     let err = |e| PageError::new(e, t.lang);
     let rounds = state.store.list_rounds(&reach).await.map_err(err)?;
     let meetings = state.store.list_meetings(&reach, None).await.map_err(err)?;
+    let overdue = state.store.overdue_summary(&reach, today()).await.map_err(err)?;
     Ok(render(&HomePage {
         t,
         user: Some(user.view()),
         rounds,
         meetings,
+        overdue,
     }))
 }
 
@@ -62,6 +90,9 @@ struct MeetingPage {
     errors: Vec<FieldProblem>,
     /// The receipt code of the concern just logged, shown once to hand to the villager.
     receipt: Option<String>,
+    /// The public form's QR code, as inline SVG made here from the URL alone.
+    qr_svg: String,
+    public_url: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +110,7 @@ pub struct ConcernForm {
 #[allow(clippy::too_many_arguments)]
 async fn meeting_page(
     state: &AppState,
+    headers: &axum::http::HeaderMap,
     user: &crate::auth::CurrentUser,
     t: Tr,
     reach: &qinglian_domain::scope::Reach,
@@ -99,7 +131,10 @@ async fn meeting_page(
         .await
         .map_err(err)?
         .items;
+    let public_url = format!("{}/m/{}", origin(state, headers), meeting.meeting.id);
     Ok(MeetingPage {
+        qr_svg: qr_svg(&public_url),
+        public_url,
         register: state.store.register(None, Some(id), today()).await.map_err(err)?,
         categories: state.store.list_categories().await.map_err(err)?,
         may_log: user.may(Action::RunMeeting),
@@ -116,16 +151,29 @@ async fn meeting_page(
 pub async fn meeting(
     State(state): State<AppState>,
     Scoped(user, t, reach, _): Scoped<cap::ReadInspection>,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     Ok(render(
-        &meeting_page(&state, &user, t, &reach, &id, ConcernForm::default(), Vec::new(), None).await?,
+        &meeting_page(
+            &state,
+            &headers,
+            &user,
+            t,
+            &reach,
+            &id,
+            ConcernForm::default(),
+            Vec::new(),
+            None,
+        )
+        .await?,
     ))
 }
 
 pub async fn log_concern(
     State(state): State<AppState>,
     Scoped(user, t, reach, _): Scoped<cap::RunMeeting>,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     PageForm(form): PageForm<ConcernForm>,
 ) -> Result<Response, PageError> {
@@ -163,6 +211,7 @@ pub async fn log_concern(
             StatusCode::CREATED,
             &meeting_page(
                 &state,
+                &headers,
                 &user,
                 t,
                 &reach,
@@ -177,7 +226,7 @@ pub async fn log_concern(
             let errors = e.field_problems(t);
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &meeting_page(&state, &user, t, &reach, &id, form, errors, None).await?,
+                &meeting_page(&state, &headers, &user, t, &reach, &id, form, errors, None).await?,
             ))
         }
         Err(e) => Err(PageError::new(e, t.lang)),

@@ -32,6 +32,9 @@ struct Home {
     groups: usize,
     zones: usize,
     practices: [(&'static str, &'static str, &'static str); 4],
+    /// Reminders: concerns within reach past their answer deadline, and those due within
+    /// three days (`None` for users who see no concerns).
+    reminders: Option<(i64, i64)>,
 }
 
 pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
@@ -50,6 +53,37 @@ pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Resul
         groups = state.store.list_stationed_groups().await.map_err(err)?.len();
         zones = state.store.list_zones().await.map_err(err)?.len();
     }
+    let reminders = if user.may(Action::ReadInspection) {
+        let reach = state.store.reach_of(&user.session.account_id).await.map_err(err)?;
+        let today = chrono::Utc::now()
+            .with_timezone(&qinglian_domain::inspection::CHINA)
+            .date_naive();
+        let count = |overdue_on| qinglian_store::model::ConcernFilter {
+            overdue_on: Some(overdue_on),
+            ..Default::default()
+        };
+        let overdue = state
+            .store
+            .list_concerns(&reach, &count(today), PageRequest::new(1, 1))
+            .await
+            .map_err(err)?
+            .total;
+        // Past the deadline by the day after tomorrow's end, less those already overdue.
+        let soon = state
+            .store
+            .list_concerns(
+                &reach,
+                &count(today + chrono::Duration::days(3)),
+                PageRequest::new(1, 1),
+            )
+            .await
+            .map_err(err)?
+            .total
+            - overdue;
+        Some((overdue, soon))
+    } else {
+        None
+    };
     let welcome = t.named("staff.welcome", &user.session.staff_name);
     Ok(render(&Home {
         show_overview,
@@ -61,6 +95,7 @@ pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Resul
         groups,
         zones,
         practices: PRACTICES,
+        reminders,
     }))
 }
 
