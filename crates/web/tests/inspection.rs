@@ -437,6 +437,81 @@ async fn overdue_concerns_are_escalated_on_postgres() {
     overdue_concerns_are_escalated(common::spawn_postgres().await).await;
 }
 
+/// The administrator widens and narrows a user's reach; the user sees exactly that, and the
+/// administrator still reads no concern.
+async fn scope_grants_from_the_admin_pages(app: common::TestApp) {
+    let w = app.inspection_world().await;
+    let admin = app.sign_in("admin").await;
+    let liaison = app.sign_in("liaison").await;
+    let url = format!("/api/v1/concerns/{}", w.concern);
+    assert_eq!(liaison.get_json(app.url(&url)).await.0, 404);
+    let accounts = app.store.list_accounts().await.unwrap();
+    let id = |name: &str| accounts.iter().find(|a| a.username == name).unwrap().id.clone();
+    let page = format!("/staff/admin/accounts/{}/scopes", id("liaison"));
+    let scope = format!("township:{}", app.fixture.township_east);
+    let r = admin.post_form(app.url(&page), &[("scope", &scope)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        liaison.get_json(app.url(&url)).await.0,
+        200,
+        "the grant takes effect at once"
+    );
+    let shown = admin
+        .client
+        .get(app.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(shown.contains("东溪镇"), "the grant is listed by name");
+    // Granting twice is a conflict; the auditor and the administrator cannot hold grants.
+    let r = admin.post_form(app.url(&page), &[("scope", &scope)]).await;
+    assert_eq!(r.status(), 422);
+    let auditor_page = format!("/staff/admin/accounts/{}/scopes", id("auditor"));
+    let r = admin.post_form(app.url(&auditor_page), &[("scope", "county:")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("该角色不能被授予数据范围"));
+    let r = admin
+        .post_form(app.url(&format!("{page}/revoke")), &[("scope", &scope)])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(liaison.get_json(app.url(&url)).await.0, 404, "revoked at once");
+    // Others cannot administer scopes, and the administrator still reads no concern.
+    let r = liaison.post_form(app.url(&page), &[("scope", &scope)]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(admin.get_json(app.url(&url)).await.0, 403);
+    let audit = app
+        .store
+        .list_audit(
+            &qinglian_store::model::AuditFilter {
+                object_id: Some(id("liaison")),
+                ..Default::default()
+            },
+            qinglian_store::model::PageRequest { offset: 0, limit: 10 },
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit
+        .items
+        .iter()
+        .map(|e| e.action.as_str())
+        .filter(|a| a.contains("scope"))
+        .collect();
+    assert_eq!(actions, vec!["account.scope_revoke", "account.scope_grant"]);
+}
+
+#[tokio::test]
+async fn scope_grants_from_the_admin_pages_on_sqlite() {
+    scope_grants_from_the_admin_pages(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn scope_grants_from_the_admin_pages_on_postgres() {
+    scope_grants_from_the_admin_pages(common::spawn_postgres().await).await;
+}
+
 #[tokio::test]
 async fn concern_story_on_sqlite() {
     concern_story(common::spawn_sqlite().await).await;

@@ -248,3 +248,136 @@ pub async fn change_password(
         done: true,
     }))
 }
+
+#[derive(Template)]
+#[template(path = "staff/account_scopes.html")]
+struct ScopesPage {
+    t: Tr,
+    user: Option<UserView>,
+    account: AccountSummary,
+    role_key: String,
+    grants: Vec<qinglian_store::model::ScopeGrant>,
+    /// What the account reaches by its posting alone, before grants (label keys).
+    may_hold: bool,
+    /// Grantable targets by kind: (kind, [(id, name)]).
+    targets: Vec<(&'static str, Vec<(String, String)>)>,
+    errors: Vec<FieldProblem>,
+}
+
+async fn scopes_page(
+    state: &AppState,
+    user: &CurrentUser,
+    t: Tr,
+    account_id: &str,
+    errors: Vec<FieldProblem>,
+) -> Result<ScopesPage, PageError> {
+    let err = |e: qinglian_store::StoreError| PageError::new(e, t.lang);
+    let account = state
+        .store
+        .list_accounts()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|a| a.id == account_id)
+        .ok_or_else(|| PageError::new(AppError::NotFound, t.lang))?;
+    let grants = state.store.list_scope_grants(account_id).await.map_err(err)?;
+    let role = qinglian_domain::role::Role::parse("role", &account.role).map_err(|e| PageError::new(e, t.lang))?;
+    let zones = state.store.list_zones().await.map_err(err)?;
+    let townships = state.store.list_townships().await.map_err(err)?;
+    let departments = state.store.list_departments().await.map_err(err)?;
+    let rounds = state
+        .store
+        .list_rounds(&qinglian_domain::scope::Reach::everything())
+        .await
+        .map_err(err)?;
+    Ok(ScopesPage {
+        t,
+        user: Some(user.view()),
+        may_hold: qinglian_domain::scope::may_hold_grants(role),
+        targets: vec![
+            ("county", vec![(String::new(), String::new())]),
+            ("zone", zones.into_iter().map(|z| (z.zone.id, z.zone.name)).collect()),
+            ("township", townships.into_iter().map(|x| (x.id, x.name)).collect()),
+            ("department", departments.into_iter().map(|x| (x.id, x.name)).collect()),
+            ("inspection_round", rounds.into_iter().map(|x| (x.id, x.name)).collect()),
+        ],
+        role_key: format!("role.{}", account.role),
+        account,
+        grants,
+        errors,
+    })
+}
+
+pub async fn scopes(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::ManageSecurity>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    Ok(render(&scopes_page(&state, &user, t, &id, Vec::new()).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScopeForm {
+    /// `kind:target_id`, one select for both so the pair always agrees.
+    #[serde(default)]
+    scope: String,
+}
+
+impl ScopeForm {
+    fn parse(&self) -> Result<qinglian_domain::scope::Scope, Invalid> {
+        let (kind, target) = self.scope.split_once(':').unwrap_or((self.scope.as_str(), ""));
+        qinglian_domain::scope::Scope::parse(kind, target)
+    }
+}
+
+async fn change_scope(
+    state: AppState,
+    user: CurrentUser,
+    t: Tr,
+    id: String,
+    form: ScopeForm,
+    grant: bool,
+) -> Result<Response, PageError> {
+    let result = match form.parse() {
+        Ok(scope) if grant => state
+            .store
+            .grant_scope(&user.actor, &id, &scope)
+            .await
+            .map_err(AppError::from),
+        Ok(scope) => state
+            .store
+            .revoke_scope(&user.actor, &id, &scope)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/admin/accounts/{id}/scopes")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = e.field_problems(t);
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &scopes_page(&state, &user, t, &id, errors).await?,
+            ))
+        }
+        Err(e) => Err(PageError::new(e, t.lang)),
+    }
+}
+
+pub async fn grant_scope(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::ManageSecurity>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ScopeForm>,
+) -> Result<Response, PageError> {
+    change_scope(state, user, t, id, form, true).await
+}
+
+pub async fn revoke_scope(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::ManageSecurity>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ScopeForm>,
+) -> Result<Response, PageError> {
+    change_scope(state, user, t, id, form, false).await
+}

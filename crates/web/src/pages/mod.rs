@@ -120,6 +120,16 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             &[("POST", Can(ManageSecurity))],
         )
         .route(
+            "/staff/admin/accounts/{id}/scopes",
+            get(accounts::scopes).post(accounts::grant_scope),
+            &[("GET", Can(ManageSecurity)), ("POST", Can(ManageSecurity))],
+        )
+        .route(
+            "/staff/admin/accounts/{id}/scopes/revoke",
+            post(accounts::revoke_scope),
+            &[("POST", Can(ManageSecurity))],
+        )
+        .route(
             "/staff/admin/accounts/{id}/reset-totp",
             post(accounts::reset_totp),
             &[("POST", Can(ManageSecurity))],
