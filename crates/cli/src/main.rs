@@ -135,7 +135,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { seed } => {
-            let report = create_demo(&*store, seed).await?;
+            let report = create_demo(&*store, &settings, seed).await?;
             println!(
                 "demo county {} ({}) created: {} townships, {} villages",
                 report.county_name,
@@ -195,7 +195,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     )?;
                 }
                 if store.county().await?.is_none() {
-                    let report = create_demo(&*store, DEMO_SEED).await?;
+                    let report = create_demo(&*store, &settings, DEMO_SEED).await?;
                     print_sample_receipt(&report);
                 }
                 printed = accounts::ensure_demo_accounts(&*store).await?;
@@ -232,7 +232,7 @@ async fn ledger(what: LedgerWhat, settings: Settings, store: qinglian_store::Dyn
             Ok(())
         }
         LedgerWhat::Checkpoint => {
-            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store);
+            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store)?;
             let head = qinglian_web::ledger::integrate(&state).await?;
             println!(
                 "log size {} ({} integrated now); root {}",
@@ -246,7 +246,7 @@ async fn ledger(what: LedgerWhat, settings: Settings, store: qinglian_store::Dyn
             Ok(())
         }
         LedgerWhat::Prove { index, size, from, to } => {
-            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store);
+            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store)?;
             let latest = state.store.latest_checkpoint().await?.map(|c| c.size as u64);
             let (label, proof) = match (index, from, to) {
                 (Some(i), _, _) => {
@@ -272,7 +272,7 @@ async fn ledger(what: LedgerWhat, settings: Settings, store: qinglian_store::Dyn
             Ok(())
         }
         LedgerWhat::Verify => {
-            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store);
+            let state = qinglian_web::AppState::new(std::sync::Arc::new(settings), store)?;
             let bar = ProgressBar::new(0).with_style(bar_style());
             let hook_bar = bar.clone();
             let hook = move |done: u64, total: u64| {
@@ -312,7 +312,12 @@ fn hex_root(root: &[u8; 32]) -> String {
     root.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn create_demo(store: &dyn qinglian_store::Store, seed: u64) -> anyhow::Result<demo::DemoReport> {
+async fn create_demo(
+    store: &dyn qinglian_store::Store,
+    settings: &Settings,
+    seed: u64,
+) -> anyhow::Result<demo::DemoReport> {
+    let secrets = qinglian_web::secrets::SecretKey::load_or_create(&settings.secret_key_path)?;
     let bar = ProgressBar::new(0).with_style(bar_style());
     let hook_bar = bar.clone();
     let hook = move |p: demo::DemoProgress| {
@@ -321,7 +326,7 @@ async fn create_demo(store: &dyn qinglian_store::Store, seed: u64) -> anyhow::Re
         hook_bar.set_message(p.stage);
     };
     let report = tokio::select! {
-        r = demo::create_demo(store, seed, &hook) => r?,
+        r = demo::create_demo(store, &secrets, seed, &hook) => r?,
         _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted while creating the demo county"),
     };
     bar.finish_and_clear();

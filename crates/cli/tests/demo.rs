@@ -16,8 +16,13 @@ use qinglian_testkit::{Store, TestDb};
 
 fn quiet(_: DemoProgress) {}
 
+/// The demo's receipt hashes are keyed; the tests use one fixed key.
+fn secrets() -> qinglian_web::secrets::SecretKey {
+    qinglian_web::secrets::SecretKey::from_master(&[7; 32])
+}
+
 async fn demo(store: &Store, seed: u64) -> DemoReport {
-    create_demo(store.as_ref(), seed, &quiet)
+    create_demo(store.as_ref(), &secrets(), seed, &quiet)
         .await
         .expect("the demo is created")
 }
@@ -256,7 +261,9 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
         *last.lock().unwrap() = Some(p);
     };
     let started = Instant::now();
-    let report = create_demo(store.as_ref(), 20240601, &progress).await.unwrap();
+    let report = create_demo(store.as_ref(), &secrets(), 20240601, &progress)
+        .await
+        .unwrap();
     eprintln!("create_demo on {}: {:?}", store.backend(), started.elapsed());
     let last = last.lock().unwrap().unwrap();
     assert_eq!((last.done, calls.load(Ordering::Relaxed)), (last.total, last.total));
@@ -552,7 +559,7 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
     // The README's sample receipt opens an answered concern, as a villager would.
     let code = report.sample_receipt.as_deref().unwrap();
     assert_eq!(code.len(), 16);
-    let hash = qinglian_web::receipt::hash(&qinglian_domain::inspection::ReceiptCode::parse(code).unwrap());
+    let hash = secrets().receipt_hash(&qinglian_domain::inspection::ReceiptCode::parse(code).unwrap());
     let (concern, events) = store.concern_by_receipt(&hash).await.unwrap();
     assert_eq!(concern.state, "answered");
     assert_eq!(events.first().map(|e| e.kind.as_str()), Some("create"));
@@ -587,7 +594,7 @@ async fn a_second_run_is_refused_and_changes_nothing(store: Store) {
         calls.fetch_add(1, Ordering::Relaxed);
     };
     for seed in [1, 2] {
-        let e = create_demo(store.as_ref(), seed, &count).await.unwrap_err();
+        let e = create_demo(store.as_ref(), &secrets(), seed, &count).await.unwrap_err();
         assert!(
             matches!(&e, DemoError::AlreadySetUp { division_code, name } if division_code == "990101000000" && name == "青岚县"),
             "{e:?}"

@@ -67,11 +67,12 @@ async fn main() {
     let settings = Settings {
         database_url: url.clone(),
         ledger_key_path: key,
+        secret_key_path: dir.path().join("secret.key"),
         ledger_origin: "bench.qinglian/ledger".into(),
         ..Settings::default()
     };
     let store = qinglian_store::connect(&settings.database_url()).await.unwrap();
-    let state = AppState::new(Arc::new(settings), store.clone());
+    let state = AppState::new(Arc::new(settings), store.clone()).unwrap();
     store
         .upsert_county(
             &Actor::system("bench"),

@@ -335,6 +335,19 @@ pub fn anonymous_actor(name: &str, client: &str) -> Actor {
     }
 }
 
+/// The actor for a villager's own acts (a concern, a confirmation): no address is recorded,
+/// since nothing may identify a complainant who chose to stay anonymous.
+pub fn villager_actor(name: &str) -> Actor {
+    Actor {
+        account_id: None,
+        staff_id: None,
+        name: name.to_owned(),
+        role: "villager".to_owned(),
+        operation_id: crate::observe::operation_id(),
+        client_addr: None,
+    }
+}
+
 /// The user if signed in, for public pages that greet them.
 pub struct MaybeUser(pub Option<CurrentUser>);
 

@@ -14,6 +14,7 @@ pub mod password;
 pub mod receipt;
 pub mod routes;
 mod scope;
+pub mod secrets;
 pub mod settings;
 mod state;
 pub mod totp;
@@ -41,7 +42,7 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
-        let state = AppState::new(Arc::new(settings), store);
+        let state = AppState::new(Arc::new(settings), store)?;
         let router = routes(state.clone());
         Ok(Self {
             listener,

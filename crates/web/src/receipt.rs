@@ -1,9 +1,8 @@
-//! Receipt codes for villagers: drawn from the OS generator, stored only as a hash, and
-//! looked up under a per-client limit on misses so codes cannot be guessed.
+//! Receipt codes for villagers: drawn from the OS generator, stored only as a keyed hash
+//! (`secrets`), and looked up under a per-client limit on misses so codes cannot be guessed.
 
 use chrono::Utc;
 use qinglian_domain::inspection::ReceiptCode;
-use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -23,18 +22,38 @@ pub fn new_code() -> Result<ReceiptCode, AppError> {
     }
 }
 
-/// The stored form of a code. The prefix keeps these hashes apart from any other SHA-256.
-pub fn hash(code: &ReceiptCode) -> String {
-    hex::encode(Sha256::digest(format!("qinglian-receipt:{}", code.digits()).as_bytes()))
+/// The throttle's key for a client: a keyed hash, so no address is stored in the clear.
+fn key(state: &AppState, client: &str) -> String {
+    format!("receipt:{}", &state.secrets.pseudonym(client)[..32])
 }
 
-fn key(client: &str) -> String {
-    format!("receipt:{client}")
+/// Submissions allowed per client and hour through the public form: enough for a family at
+/// a meeting sharing one phone, not enough to flood the register.
+const SUBMISSIONS_PER_HOUR: i64 = 30;
+
+/// Counts a public submission; refuses the client once it has sent too many this hour.
+pub async fn count_submission(state: &AppState, client: &str) -> Result<(), AppError> {
+    let key = format!("submit:{}", &state.secrets.pseudonym(client)[..32]);
+    let now = Utc::now();
+    if state.store.login_locked_until(&key, now).await?.is_some() {
+        return Err(AppError::TooManyRequests);
+    }
+    state
+        .store
+        .record_login_failure(
+            &key,
+            now,
+            chrono::Duration::hours(1),
+            SUBMISSIONS_PER_HOUR,
+            chrono::Duration::hours(1),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Refuses the client while it is locked out for too many misses.
 pub async fn check_client(state: &AppState, client: &str) -> Result<(), AppError> {
-    match state.store.login_locked_until(&key(client), Utc::now()).await? {
+    match state.store.login_locked_until(&key(state, client), Utc::now()).await? {
         Some(_) => Err(AppError::TooManyRequests),
         None => Ok(()),
     }
@@ -45,7 +64,7 @@ pub async fn record_miss(state: &AppState, client: &str) -> Result<(), AppError>
     state
         .store
         .record_login_failure(
-            &key(client),
+            &key(state, client),
             Utc::now(),
             chrono::Duration::minutes(WINDOW_MINUTES),
             MISS_LIMIT,

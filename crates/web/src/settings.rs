@@ -30,6 +30,9 @@ pub struct Settings {
     pub audit_retention_days: u32,
     /// The checkpoint signing key, kept outside the database (`qinglian ledger init`).
     pub ledger_key_path: PathBuf,
+    /// The deployment's secret key file (receipt hashes, sealed second factors); created on
+    /// first start if missing. Back it up with the database; keep it out of the database.
+    pub secret_key_path: PathBuf,
     /// The log's name in its checkpoints, e.g. `qinglian.example-county.gov.cn/ledger`.
     pub ledger_origin: String,
     /// `sha256` or `sm3`; fixed for the life of the log.
@@ -52,6 +55,7 @@ impl Default for Settings {
             client_ip_header: String::new(),
             audit_retention_days: 365,
             ledger_key_path: PathBuf::from("qinglian-data/ledger.key"),
+            secret_key_path: PathBuf::from("qinglian-data/secret.key"),
             ledger_origin: "qinglian.local/ledger".to_owned(),
             ledger_hash: "sha256".to_owned(),
             ledger_interval_ms: 1000,

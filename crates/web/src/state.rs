@@ -15,17 +15,22 @@ pub struct AppState {
     pub instance_id: Arc<str>,
     /// Signs checkpoints; `None` until `qinglian ledger init` has made the key.
     pub ledger_signer: Option<Arc<qinglian_ledger::NoteSigner>>,
+    /// Keys receipt hashes and seals second-factor secrets.
+    pub secrets: Arc<crate::secrets::SecretKey>,
 }
 
 impl AppState {
-    pub fn new(settings: Arc<Settings>, store: DynStore) -> Self {
-        Self {
+    /// The state for a server or a command; reads (or first creates) the secret key file.
+    pub fn new(settings: Arc<Settings>, store: DynStore) -> anyhow::Result<Self> {
+        let secrets = Arc::new(crate::secrets::SecretKey::load_or_create(&settings.secret_key_path)?);
+        Ok(Self {
+            secrets,
             store,
             settings: settings.clone(),
             metrics: crate::observe::prometheus(),
             instance_id: Arc::from(uuid::Uuid::now_v7().to_string()),
             ledger_signer: crate::ledger::load_signer(&settings.ledger_key_path).map(Arc::new),
-        }
+        })
     }
 }
 

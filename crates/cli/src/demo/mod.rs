@@ -85,6 +85,7 @@ pub struct DemoReport {
 /// county behind, which a second run then refuses as `AlreadySetUp`.
 pub async fn create_demo(
     store: &dyn Store,
+    secrets: &qinglian_web::secrets::SecretKey,
     seed: u64,
     progress: &(dyn Fn(DemoProgress) + Send + Sync),
 ) -> Result<DemoReport, DemoError> {
@@ -98,7 +99,7 @@ pub async fn create_demo(
     // One actor, one operation id: the whole demo reads as one operation in the audit trail.
     let actor = qinglian_store::model::Actor::system("demo");
     let county = store.upsert_county(&actor, &plan.county).await.map_err(at("county"))?;
-    let mut w = Writer::new(store, actor, progress, plan.writes());
+    let mut w = Writer::new(store, secrets, actor, progress, plan.writes());
     w.units(&plan).await?;
     let (villages, communities) = w.places(&plan).await?;
     let staff = w.staff(&plan).await?;

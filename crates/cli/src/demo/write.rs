@@ -14,6 +14,8 @@ use super::{DemoError, DemoProgress, DemoStaff, at};
 
 pub(super) struct Writer<'a> {
     store: &'a dyn Store,
+    /// Keys the receipt hashes as the server does, so the demo's codes can be looked up.
+    secrets: &'a qinglian_web::secrets::SecretKey,
     /// The demo writes as the system; every row is on the audit trail under this name.
     actor: Actor,
     progress: &'a (dyn Fn(DemoProgress) + Send + Sync),
@@ -30,12 +32,14 @@ pub(super) struct Writer<'a> {
 impl<'a> Writer<'a> {
     pub(super) fn new(
         store: &'a dyn Store,
+        secrets: &'a qinglian_web::secrets::SecretKey,
         actor: Actor,
         progress: &'a (dyn Fn(DemoProgress) + Send + Sync),
         total: u64,
     ) -> Self {
         Self {
             store,
+            secrets,
             actor,
             progress,
             done: 0,
@@ -253,7 +257,7 @@ impl<'a> Writer<'a> {
                     &self.actor,
                     &input,
                     ConcernSource::Meeting,
-                    &receipt_hash(&c.receipt)?,
+                    &receipt_hash(self.secrets, &c.receipt)?,
                     group_name,
                     meeting.starts_at,
                 )
@@ -310,7 +314,7 @@ impl<'a> Writer<'a> {
 
 /// The hash the store keeps of a receipt code, made as the web makes it for a villager's
 /// concern, so the demo's codes can be looked up on the public portal.
-pub(super) fn receipt_hash(digits: &str) -> Result<String, DemoError> {
+pub(super) fn receipt_hash(secrets: &qinglian_web::secrets::SecretKey, digits: &str) -> Result<String, DemoError> {
     let code = qinglian_domain::inspection::ReceiptCode::parse(digits)?;
-    Ok(qinglian_web::receipt::hash(&code))
+    Ok(secrets.receipt_hash(&code))
 }

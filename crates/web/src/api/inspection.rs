@@ -16,7 +16,7 @@ use qinglian_store::model::{
 use serde::{Deserialize, Serialize};
 
 use super::org::PageOf;
-use crate::auth::{ClientAddr, CurrentUser, anonymous_actor, cap};
+use crate::auth::{ClientAddr, CurrentUser, cap, villager_actor};
 use crate::error::{ApiError, ApiJson, ApiQuery, AppError, ErrorBody};
 use crate::scope::ApiScoped;
 use crate::state::AppState;
@@ -353,7 +353,7 @@ pub async fn create_concern(
             &user.actor,
             &input,
             ConcernSource::Meeting,
-            &crate::receipt::hash(&code),
+            &state.secrets.receipt_hash(&code),
             &unit,
             Utc::now(),
         )
@@ -556,6 +556,7 @@ pub async fn submit_public(
     client: &str,
     body: &PublicConcern,
 ) -> Result<(ReceiptCode, Concern), AppError> {
+    crate::receipt::count_submission(state, client).await?;
     let meeting = state.store.public_meeting(&body.meeting_id).await?.meeting;
     let input = ConcernInput::parse(
         &body.text,
@@ -569,10 +570,10 @@ pub async fn submit_public(
     let concern = state
         .store
         .create_concern(
-            &anonymous_actor("public", client),
+            &villager_actor("public"),
             &input,
             ConcernSource::Public,
-            &crate::receipt::hash(&code),
+            &state.secrets.receipt_hash(&code),
             "",
             Utc::now(),
         )
@@ -655,7 +656,7 @@ pub async fn follow(state: &AppState, client: &str, raw: &str) -> Result<(Receip
             return Err(e.into());
         }
     };
-    match state.store.concern_by_receipt(&crate::receipt::hash(&code)).await {
+    match state.store.concern_by_receipt(&state.secrets.receipt_hash(&code)).await {
         Ok((c, events)) => Ok((
             code,
             Followed {
@@ -715,8 +716,8 @@ pub async fn villager_step(state: &AppState, client: &str, body: &VillagerStep) 
     state
         .store
         .villager_step(
-            &anonymous_actor("villager", client),
-            &crate::receipt::hash(&code),
+            &villager_actor("villager"),
+            &state.secrets.receipt_hash(&code),
             &step,
             Utc::now(),
         )

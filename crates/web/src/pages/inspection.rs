@@ -195,7 +195,7 @@ pub async fn log_concern(
                     &user.actor,
                     &input,
                     ConcernSource::Meeting,
-                    &crate::receipt::hash(&code),
+                    &state.secrets.receipt_hash(&code),
                     &meeting.meeting.group_name,
                     Utc::now(),
                 )

@@ -142,7 +142,11 @@ pub async fn submit(
     let stage = if account.totp_secret.is_some() {
         SessionStage::Totp
     } else if state.store.roles_requiring_totp().await.map_err(err)?.contains(&role) {
-        enrol_secret = totp::new_secret();
+        // Sealed from the start: the secret is never stored in the clear, even while pending.
+        enrol_secret = state
+            .secrets
+            .seal(&totp::new_secret())
+            .map_err(|e| PageError::new(AppError::Internal(e), lang))?;
         SessionStage::Enrol { secret: &enrol_secret }
     } else {
         SessionStage::Full

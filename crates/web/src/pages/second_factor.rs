@@ -26,8 +26,14 @@ struct CodePage {
     enrol_uri: String,
 }
 
-fn code_page(lang: Lang, p: &PendingSession, failed: bool) -> CodePage {
-    let enrol_secret = p.session.pending_secret.clone().filter(|_| p.session.stage == "enrol");
+fn code_page(state: &AppState, lang: Lang, p: &PendingSession, failed: bool) -> CodePage {
+    // Shown once, to be scanned: opened from its sealed form only for this page.
+    let enrol_secret = p
+        .session
+        .pending_secret
+        .as_deref()
+        .filter(|_| p.session.stage == "enrol")
+        .and_then(|s| state.secrets.open(s).ok());
     let enrol_uri = enrol_secret
         .as_deref()
         .map(|s| totp::otpauth_uri(s, &p.session.username))
@@ -47,7 +53,7 @@ pub async fn form(State(state): State<AppState>, lang: Lang, headers: HeaderMap)
         .await
         .map_err(|e| PageError::new(e, lang))?
     {
-        Some(p) => Ok(render(&code_page(lang, &p, false))),
+        Some(p) => Ok(render(&code_page(&state, lang, &p, false))),
         None => Ok(Redirect::to("/login").into_response()),
     }
 }
@@ -83,7 +89,11 @@ pub async fn submit(
         _ => p.session.totp_secret.clone(),
     };
     let unix = u64::try_from(now.timestamp()).unwrap_or(0);
-    let step = secret.as_deref().and_then(|s| totp::check(s, &f.code, unix));
+    // Secrets are stored sealed; one that does not open with this key fails like a wrong code.
+    let step = secret
+        .as_deref()
+        .and_then(|s| state.secrets.open(s).ok())
+        .and_then(|s| totp::check(&s, &f.code, unix));
     let accepted = match (step, &secret) {
         (Some(step), Some(secret)) => {
             if p.session.stage == "enrol" {
@@ -121,7 +131,10 @@ pub async fn submit(
             }
         }
         tracing::info!("second factor refused");
-        return Ok(render_status(StatusCode::UNAUTHORIZED, &code_page(lang, &p, true)));
+        return Ok(render_status(
+            StatusCode::UNAUTHORIZED,
+            &code_page(&state, lang, &p, true),
+        ));
     }
     state.store.complete_session(&p.token_hash).await.map_err(err)?;
     state

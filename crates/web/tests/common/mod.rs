@@ -58,6 +58,7 @@ pub async fn spawn(db: TestDb) -> TestApp {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: db.url.expose().to_owned(),
         ledger_key_path: key_path.clone(),
+        secret_key_path: key_dir.path().join("secret.key"),
         ledger_origin: "test.qinglian/ledger".to_owned(),
         // Tests integrate when they choose; the background loop stays out of their way.
         ledger_interval_ms: 3_600_000,
@@ -183,7 +184,7 @@ pub struct Session {
 impl TestApp {
     /// The same state the server has, for calling its services directly.
     pub fn state(&self) -> qinglian_web::AppState {
-        qinglian_web::AppState::new(std::sync::Arc::new(self.settings.clone()), self.store.clone())
+        qinglian_web::AppState::new(std::sync::Arc::new(self.settings.clone()), self.store.clone()).unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -310,9 +311,7 @@ impl TestApp {
             .unwrap();
         let receipt = "1111-2222-3333-4444".to_owned();
         let code = ReceiptCode::parse(&receipt).unwrap();
-        let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
-            format!("qinglian-receipt:{}", code.digits()).as_bytes(),
-        ));
+        let hash = self.state().secrets.receipt_hash(&code);
         let concern = store
             .create_concern(
                 &a,
