@@ -9,6 +9,7 @@ mod i18n;
 mod jobs;
 pub mod ledger;
 mod observe;
+mod open311;
 mod pages;
 pub mod password;
 pub mod receipt;
@@ -89,6 +90,7 @@ fn routes(state: AppState) -> axum::Router {
     let app = pages::router_and_table()
         .0
         .merge(api_router)
+        .merge(open311::router_and_table().0)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer));
     axum::Router::new()
         .merge(app)

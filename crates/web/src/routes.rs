@@ -1,6 +1,7 @@
-//! The route table: every route with the access it requires. Pages are registered through it,
-//! so a page cannot be added without saying who may use it; API routes are matched against
-//! the OpenAPI document. The authorisation matrix test is generated from this table.
+//! The route table: every route with the access it requires. Pages and the Open311 endpoint
+//! are registered through it, so neither can be added without saying who may use it; API
+//! routes are matched against the OpenAPI document. The authorisation matrix test is
+//! generated from this table.
 
 use axum::Router;
 use axum::routing::MethodRouter;
@@ -70,6 +71,7 @@ impl Default for Registrar {
 /// Every route the server answers, with its access: pages, API, operations.
 pub fn route_table() -> Vec<RouteSpec> {
     let mut table = crate::pages::router_and_table().1;
+    table.extend(crate::open311::router_and_table().1);
     table.extend(
         crate::api::ACCESS
             .iter()

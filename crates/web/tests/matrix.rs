@@ -48,6 +48,17 @@ struct Ids {
 
 /// The path with its `{…}` filled: the existing object for the path, or an unknown one.
 fn fill(path: &str, ids: &Ids, known: bool) -> String {
+    // Open311 resources are `{id}.{format}`; the world's category has the code `road`.
+    if path.starts_with("/open311/") {
+        let stem = if !known {
+            UNKNOWN
+        } else if path.contains("/services/") {
+            "road"
+        } else {
+            &ids.concern
+        };
+        return path.replace("{file}", &format!("{stem}.json"));
+    }
     let id = if path.contains("{code}") {
         // A well-formed code the registry does not hold, known or not: the fixture loads none.
         "990299"
