@@ -871,3 +871,161 @@ mod tests {
         assert_eq!((ok.meeting_id, ok.complainant_name), (None, None));
     }
 }
+
+/// One concern as the round's statistics see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConcernFact {
+    pub state: ConcernState,
+    pub on_spot: bool,
+    pub category: String,
+    pub department: Option<String>,
+    pub answer_deadline: Option<NaiveDate>,
+    /// The day (Beijing time) the department first answered, if it has.
+    pub answered_on: Option<NaiveDate>,
+}
+
+/// A round's figures: what the commission reports and the public register shows in sum.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RoundStats {
+    pub total: usize,
+    pub on_spot: usize,
+    /// Answered by a department on or before the deadline.
+    pub answered_in_time: usize,
+    /// Answered by a department after the deadline.
+    pub answered_late: usize,
+    pub overdue: usize,
+    pub by_category: Vec<(String, usize)>,
+    pub by_state: Vec<(ConcernState, usize)>,
+    pub by_department: Vec<DepartmentStats>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DepartmentStats {
+    pub department: String,
+    pub assigned: usize,
+    pub answered_in_time: usize,
+    pub answered_late: usize,
+    pub overdue: usize,
+}
+
+impl RoundStats {
+    /// Sums the facts; categories keep the order they are given in (the county's list).
+    pub fn compute(categories: &[String], facts: &[ConcernFact], today: NaiveDate) -> Self {
+        let mut s = RoundStats {
+            total: facts.len(),
+            by_category: categories.iter().map(|c| (c.clone(), 0)).collect(),
+            by_state: ConcernState::ALL.iter().map(|st| (*st, 0)).collect(),
+            ..Self::default()
+        };
+        for f in facts {
+            if f.on_spot {
+                s.on_spot += 1;
+            }
+            if let Some(c) = s.by_category.iter_mut().find(|(name, _)| *name == f.category) {
+                c.1 += 1;
+            } else {
+                s.by_category.push((f.category.clone(), 1));
+            }
+            if let Some(st) = s.by_state.iter_mut().find(|(st, _)| *st == f.state) {
+                st.1 += 1;
+            }
+            let late = match (f.answered_on, f.answer_deadline) {
+                (Some(a), Some(d)) => Some(a > d),
+                _ => None,
+            };
+            let overdue = is_overdue(f.state, f.answer_deadline, today);
+            match late {
+                Some(false) => s.answered_in_time += 1,
+                Some(true) => s.answered_late += 1,
+                None => {}
+            }
+            if overdue {
+                s.overdue += 1;
+            }
+            if let Some(name) = &f.department {
+                let i = match s.by_department.iter().position(|d| d.department == *name) {
+                    Some(i) => i,
+                    None => {
+                        s.by_department.push(DepartmentStats {
+                            department: name.clone(),
+                            ..DepartmentStats::default()
+                        });
+                        s.by_department.len() - 1
+                    }
+                };
+                let d = &mut s.by_department[i];
+                d.assigned += 1;
+                match late {
+                    Some(false) => d.answered_in_time += 1,
+                    Some(true) => d.answered_late += 1,
+                    None => {}
+                }
+                if overdue {
+                    d.overdue += 1;
+                }
+            }
+        }
+        s.by_department.sort_by(|a, b| {
+            b.overdue
+                .cmp(&a.overdue)
+                .then(b.assigned.cmp(&a.assigned))
+                .then(a.department.cmp(&b.department))
+        });
+        s
+    }
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    fn fact(state: ConcernState, dept: Option<&str>, deadline: Option<u32>, answered: Option<u32>) -> ConcernFact {
+        ConcernFact {
+            state,
+            on_spot: false,
+            category: "道路设施".into(),
+            department: dept.map(str::to_owned),
+            answer_deadline: deadline.map(day),
+            answered_on: answered.map(day),
+        }
+    }
+
+    #[test]
+    fn answers_count_in_time_late_or_overdue() {
+        use ConcernState::*;
+        let mut spot = fact(Answered, None, None, None);
+        spot.on_spot = true;
+        spot.category = "人居环境".into();
+        let facts = vec![
+            spot,
+            fact(Answered, Some("住建局"), Some(10), Some(9)),
+            fact(Closed, Some("住建局"), Some(10), Some(12)),
+            fact(Assigned, Some("交通局"), Some(10), None),
+            fact(Rectifying, Some("交通局"), Some(30), None),
+        ];
+        let s = RoundStats::compute(&["人居环境".into(), "道路设施".into(), "其他".into()], &facts, day(20));
+        assert_eq!(
+            (s.total, s.on_spot, s.answered_in_time, s.answered_late, s.overdue),
+            (5, 1, 1, 1, 1)
+        );
+        assert_eq!(
+            s.by_category,
+            vec![("人居环境".into(), 1), ("道路设施".into(), 4), ("其他".into(), 0)]
+        );
+        assert_eq!(
+            s.by_department[0].department, "交通局",
+            "the one with overdue answers first"
+        );
+        assert_eq!((s.by_department[0].assigned, s.by_department[0].overdue), (2, 1));
+        assert_eq!(
+            (s.by_department[1].answered_in_time, s.by_department[1].answered_late),
+            (1, 1)
+        );
+        let answered = s.by_state.iter().find(|(st, _)| *st == Answered).unwrap().1;
+        assert_eq!(answered, 2);
+    }
+}

@@ -315,6 +315,8 @@ pub trait InspectionRepo: Send + Sync {
         step: &qinglian_domain::inspection::ConcernStep,
         now: DateTime<Utc>,
     ) -> R<Concern>;
+    /// Every concern of a round as its statistics see it (the round must be within reach).
+    async fn concern_facts(&self, reach: &Reach, round_id: &str) -> R<Vec<qinglian_domain::inspection::ConcernFact>>;
     /// Overdue concerns within reach, counted per department, township and inspection group
     /// (the escalation lists), largest first.
     async fn overdue_summary(&self, reach: &Reach, today: chrono::NaiveDate) -> R<Vec<OverdueCount>>;

@@ -15,6 +15,7 @@ pub async fn serve(Path(path): Path<String>) -> Response {
                 Some("js") => "text/javascript; charset=utf-8",
                 Some("css") => "text/css; charset=utf-8",
                 Some("svg") => "image/svg+xml",
+                Some("txt") => "text/plain; charset=utf-8",
                 _ => "application/octet-stream",
             };
             (

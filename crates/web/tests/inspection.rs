@@ -512,6 +512,110 @@ async fn scope_grants_from_the_admin_pages_on_postgres() {
     scope_grants_from_the_admin_pages(common::spawn_postgres().await).await;
 }
 
+/// The round's figures, its spreadsheet and its printable register agree with what happened.
+async fn round_statistics_and_exports(app: common::TestApp) {
+    let w = app.inspection_world().await;
+    let inspector = app.sign_in("inspector").await;
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(5))
+        .date_naive()
+        .to_string();
+    let r = inspector
+        .post_json(
+            app.url(&format!("/api/v1/concerns/{}/steps", w.concern)),
+            json!({"kind": "assign", "department_id": app.fixture.department, "deadline": deadline}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .sign_in("department")
+        .await
+        .post_json(
+            app.url(&format!("/api/v1/concerns/{}/steps", w.concern)),
+            json!({"kind": "answer", "text": "已打通，铺设水泥路面"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let manager = app.sign_in("casemanager").await;
+    let page = manager
+        .client
+        .get(app.url(&format!("/staff/inspection/rounds/{}", w.round)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (id, n) in [
+        ("fig-meetings", 1),
+        ("fig-total", 1),
+        ("fig-in-time", 1),
+        ("fig-overdue", 0),
+    ] {
+        assert!(page.contains(&format!("id=\"{id}\">{n}<")), "{id} should be {n}");
+    }
+    assert!(page.contains("试验县住房和城乡建设局") && page.contains("/assets/echarts.min.js"));
+    let js = common::client()
+        .get(app.url("/assets/echarts.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200, "ECharts is served from the binary, no CDN");
+
+    let r = manager
+        .client
+        .get(app.url(&format!("/staff/inspection/rounds/{}/export.xlsx", w.round)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("问题登记表").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "header and the one concern");
+    assert_eq!(rows[1][2], "村口二十米断头路未打通");
+    assert_eq!(rows[1][4], "已答复");
+    assert!(
+        !rows.concat().iter().any(|c| c.contains("王某")),
+        "no complainant in the register"
+    );
+
+    let print = manager
+        .client
+        .get(app.url(&format!("/staff/inspection/rounds/{}/print", w.round)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(print.contains("村口二十米断头路未打通") && print.contains("@page"));
+    // Out of reach, the round does not exist.
+    let r = app
+        .sign_in("liaison")
+        .await
+        .client
+        .get(app.url(&format!("/staff/inspection/rounds/{}", w.round)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn round_statistics_and_exports_on_sqlite() {
+    round_statistics_and_exports(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn round_statistics_and_exports_on_postgres() {
+    round_statistics_and_exports(common::spawn_postgres().await).await;
+}
+
 #[tokio::test]
 async fn concern_story_on_sqlite() {
     concern_story(common::spawn_sqlite().await).await;

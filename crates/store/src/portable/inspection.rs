@@ -739,6 +739,32 @@ macro_rules! inspection_impl {
                 self.concern_by_id(&id).await
             }
 
+            async fn concern_facts(&self, reach: &qinglian_domain::scope::Reach, round_id: &str) -> R<Vec<qinglian_domain::inspection::ConcernFact>> {
+                use qinglian_domain::inspection::{CHINA, ConcernFact, ConcernState};
+                self.get_round(reach, round_id).await?;
+                let rows: Vec<(String, bool, String, Option<String>, Option<chrono::NaiveDate>, Option<DateTime<Utc>>)> = sqlx::query_as(
+                    "SELECT c.state, c.on_spot, k.name, d.name, c.answer_deadline, \
+                     (SELECT MIN(e.at) FROM concern_event e WHERE e.concern_id = c.id AND e.kind = 'answer') \
+                     FROM concern c JOIN concern_category k ON k.id = c.category_id \
+                     LEFT JOIN department d ON d.id = c.department_id WHERE c.round_id = $1 ORDER BY c.created_at, c.id",
+                )
+                .bind(round_id)
+                .fetch_all(&self.read)
+                .await?;
+                rows.into_iter()
+                    .map(|(state, on_spot, category, department, answer_deadline, answered_at)| {
+                        Ok(ConcernFact {
+                            state: ConcernState::parse("state", &state)?,
+                            on_spot,
+                            category,
+                            department,
+                            answer_deadline,
+                            answered_on: answered_at.map(|a| a.with_timezone(&CHINA).date_naive()),
+                        })
+                    })
+                    .collect()
+            }
+
             async fn overdue_summary(&self, reach: &qinglian_domain::scope::Reach, today: chrono::NaiveDate) -> R<Vec<OverdueCount>> {
                 const BY: [(&str, &str, &str); 3] = [
                     ("department", "d.id, d.name", "JOIN department d ON d.id = c.department_id"),

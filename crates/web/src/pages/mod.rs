@@ -5,6 +5,7 @@ mod articles;
 mod audit;
 mod groups;
 mod inspection;
+mod inspection_stats;
 mod ledger;
 mod login;
 mod org;
@@ -65,6 +66,21 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         .route(
             "/staff/inspection",
             get(inspection::home),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/inspection/rounds/{id}",
+            get(inspection_stats::round),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/inspection/rounds/{id}/export.xlsx",
+            get(inspection_stats::export),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/inspection/rounds/{id}/print",
+            get(inspection_stats::print),
             &[("GET", Can(ReadInspection))],
         )
         .route(
