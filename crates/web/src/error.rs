@@ -80,6 +80,9 @@ pub struct FieldProblem {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// The rejected value, shortened, when it helps to fix it (never a secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// The JSON body of every API error.
@@ -103,6 +106,7 @@ impl AppError {
                     field: f.field.clone(),
                     code: f.key.to_owned(),
                     message: tr.get(f.key).to_owned(),
+                    value: f.value.clone(),
                 })
                 .collect(),
             AppError::Conflict { field, .. } => {
@@ -111,6 +115,7 @@ impl AppError {
                     field: (*field).to_owned(),
                     code: "conflict".to_owned(),
                     message: tr.get(&key).to_owned(),
+                    value: None,
                 }]
             }
             _ => Vec::new(),

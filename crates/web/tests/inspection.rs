@@ -616,6 +616,163 @@ async fn round_statistics_and_exports_on_postgres() {
     round_statistics_and_exports(common::spawn_postgres().await).await;
 }
 
+/// A case manager sets a round up from the pages; recusal is explained on the form; the
+/// group holds a meeting and publishes its minutes to villagers.
+async fn a_round_is_set_up_from_the_pages(app: common::TestApp) {
+    let manager = app.sign_in("casemanager").await;
+    let r = manager
+        .post_form(
+            app.url("/staff/inspection/rounds"),
+            &[
+                ("number", "9"),
+                ("name", "第九轮巡察"),
+                ("starts_on", "2026-11-20"),
+                ("days", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let round_url = r.headers()["location"].to_str().unwrap().to_owned();
+    let round_id = round_url.rsplit('/').next().unwrap().to_owned();
+    // A bad round is refused with every field named, and nothing is written.
+    let r = manager
+        .post_form(
+            app.url("/staff/inspection/rounds"),
+            &[("number", "0"), ("name", ""), ("starts_on", "明天"), ("days", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        app.store
+            .list_rounds(&qinglian_domain::scope::Reach::everything())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let inspector = app
+        .store
+        .all_staff()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.role == "inspection_group_member")
+        .unwrap();
+    let r = manager
+        .post_form(
+            app.url(&format!("{round_url}/groups")),
+            &[("name", "第二巡察组"), ("leader_staff_id", &inspector.id)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let group = app
+        .store
+        .list_groups(&qinglian_domain::scope::Reach::everything(), &round_id)
+        .await
+        .unwrap()
+        .remove(0);
+    // The fixture's staff all live in the west township: a west village is refused, named.
+    let west_village = app
+        .store
+        .create_village(
+            &qinglian_store::model::Actor::system("test"),
+            &qinglian_domain::org::VillageInput::parse("990201002001", "西岭村").unwrap(),
+        )
+        .await
+        .unwrap();
+    let r = manager
+        .post_form(
+            app.url(&format!("{round_url}/targets")),
+            &[
+                ("group_id", &group.group.id),
+                ("village_ids", &west_village.id),
+                ("village_ids", &app.fixture.village_east),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("回避") && page.contains("巡察壬 / 西岭村"),
+        "the conflict is named"
+    );
+    let r = manager
+        .post_form(
+            app.url(&format!("{round_url}/targets")),
+            &[
+                ("group_id", &group.group.id),
+                ("village_ids", &app.fixture.village_east),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // The inspector (now in the round's group) schedules a meeting and records it.
+    let insp = app.sign_in("inspector").await;
+    let target = format!("{}:{}", group.group.id, app.fixture.village_east);
+    let r = insp
+        .post_form(
+            app.url(&format!("{round_url}/meetings")),
+            &[
+                ("target", &target),
+                ("place", "东溪村文化礼堂"),
+                ("starts_at", "2026-11-25T09:30"),
+                ("department_ids", &app.fixture.department),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let meeting = app
+        .store
+        .list_meetings(&qinglian_domain::scope::Reach::everything(), Some(&round_id))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(meeting.departments.len(), 1);
+    let r = insp
+        .post_form(
+            app.url(&format!("/staff/inspection/meetings/{}/record", meeting.meeting.id)),
+            &[
+                ("attendance", "县住建局 张某；东溪镇 李某"),
+                ("minutes", "现场答复道路硬化问题两件。"),
+                ("publish_minutes", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let public = common::client()
+        .get(app.url(&format!("/m/{}", meeting.meeting.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        public.contains("现场答复道路硬化问题两件。"),
+        "published minutes are public"
+    );
+    assert!(!public.contains("张某"), "attendance is not published");
+    // A department officer may not set rounds up.
+    let r = app
+        .sign_in("department")
+        .await
+        .post_form(app.url(&format!("{round_url}/groups")), &[("name", "x")])
+        .await;
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn a_round_is_set_up_from_the_pages_on_sqlite() {
+    a_round_is_set_up_from_the_pages(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn a_round_is_set_up_from_the_pages_on_postgres() {
+    a_round_is_set_up_from_the_pages(common::spawn_postgres().await).await;
+}
+
 #[tokio::test]
 async fn concern_story_on_sqlite() {
     concern_story(common::spawn_sqlite().await).await;

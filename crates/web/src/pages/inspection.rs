@@ -57,23 +57,101 @@ struct HomePage {
     rounds: Vec<Round>,
     meetings: Vec<Meeting>,
     overdue: Vec<qinglian_store::model::OverdueCount>,
+    may_manage: bool,
+    errors: Vec<FieldProblem>,
 }
 
 pub async fn home(
     State(state): State<AppState>,
     Scoped(user, t, reach, _): Scoped<cap::ReadInspection>,
 ) -> Result<Response, PageError> {
+    Ok(render(&home_page(&state, &user, t, &reach, Vec::new()).await?))
+}
+
+async fn home_page(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    t: Tr,
+    reach: &qinglian_domain::scope::Reach,
+    errors: Vec<FieldProblem>,
+) -> Result<HomePage, PageError> {
     let err = |e| PageError::new(e, t.lang);
-    let rounds = state.store.list_rounds(&reach).await.map_err(err)?;
-    let meetings = state.store.list_meetings(&reach, None).await.map_err(err)?;
-    let overdue = state.store.overdue_summary(&reach, today()).await.map_err(err)?;
-    Ok(render(&HomePage {
+    let rounds = state.store.list_rounds(reach).await.map_err(err)?;
+    let meetings = state.store.list_meetings(reach, None).await.map_err(err)?;
+    let overdue = state.store.overdue_summary(reach, today()).await.map_err(err)?;
+    Ok(HomePage {
+        may_manage: user.may(Action::ManageInspection),
         t,
         user: Some(user.view()),
         rounds,
         meetings,
         overdue,
-    }))
+        errors,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RoundForm {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    days: String,
+}
+
+pub async fn create_round(
+    State(state): State<AppState>,
+    Scoped(user, t, reach, _): Scoped<cap::ManageInspection>,
+    PageForm(form): PageForm<RoundForm>,
+) -> Result<Response, PageError> {
+    let result =
+        match qinglian_domain::inspection::RoundInput::parse(&form.number, &form.name, &form.starts_on, &form.days) {
+            Ok(input) => state
+                .store
+                .create_round(&user.actor, &input)
+                .await
+                .map_err(AppError::from),
+            Err(e) => Err(e.into()),
+        };
+    match result {
+        Ok(round) => Ok(Redirect::to(&format!("/staff/inspection/rounds/{}", round.id)).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = e.field_problems(t);
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &home_page(&state, &user, t, &reach, errors).await?,
+            ))
+        }
+        Err(e) => Err(PageError::new(e, t.lang)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RecordForm {
+    #[serde(default)]
+    attendance: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    publish_minutes: Option<String>,
+}
+
+pub async fn record_meeting(
+    State(state): State<AppState>,
+    Scoped(user, t, reach, _): Scoped<cap::RunMeeting>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<RecordForm>,
+) -> Result<Response, PageError> {
+    let publish = form.publish_minutes.as_deref().is_some_and(|v| !v.is_empty());
+    state
+        .store
+        .record_meeting(&user.actor, &reach, &id, &form.attendance, &form.minutes, publish)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))?;
+    Ok(Redirect::to(&format!("/staff/inspection/meetings/{id}")).into_response())
 }
 
 #[derive(Template)]

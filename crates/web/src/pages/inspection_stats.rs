@@ -56,6 +56,73 @@ struct RoundPage {
     /// `[[name, count], …]` and state counts as JSON for the charts.
     category_json: String,
     state_json: String,
+    groups: Vec<qinglian_store::model::InspectionGroup>,
+    targets: Vec<qinglian_store::model::Target>,
+    /// Forms for those who may set the round up or hold meetings.
+    manage: Option<ManageForms>,
+    errors: Vec<crate::error::FieldProblem>,
+}
+
+/// Choices for the round's set-up forms.
+struct ManageForms {
+    may_manage: bool,
+    may_meet: bool,
+    inspectors: Vec<(String, String, String)>,
+    /// Villages not yet targeted, by township: (township, [(id, name)]).
+    free_villages: Vec<(String, Vec<(String, String)>)>,
+    departments: Vec<qinglian_store::model::Department>,
+}
+
+async fn manage_forms(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    targets: &[qinglian_store::model::Target],
+) -> Result<Option<ManageForms>, AppError> {
+    use qinglian_domain::access::Action;
+    let may_manage = user.may(Action::ManageInspection);
+    let may_meet = user.may(Action::RunMeeting);
+    if !may_manage && !may_meet {
+        return Ok(None);
+    }
+    let mut inspectors = Vec::new();
+    let mut free_villages: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    if may_manage {
+        inspectors = state
+            .store
+            .all_staff()
+            .await?
+            .into_iter()
+            .filter(|s| s.role == "inspection_group_member")
+            .map(|s| (s.id, s.name, s.home_township_name.unwrap_or_default()))
+            .collect();
+        for t in state.store.list_townships().await? {
+            let villages = state
+                .store
+                .list_villages(
+                    &qinglian_store::model::VillageFilter {
+                        township_id: Some(t.id.clone()),
+                        q: None,
+                    },
+                    PageRequest::new(1, PageRequest::MAX_LIMIT as u32),
+                )
+                .await?
+                .items
+                .into_iter()
+                .filter(|v| !targets.iter().any(|x| x.village_id == v.id))
+                .map(|v| (v.id, v.name))
+                .collect::<Vec<_>>();
+            if !villages.is_empty() {
+                free_villages.push((t.name, villages));
+            }
+        }
+    }
+    Ok(Some(ManageForms {
+        may_manage,
+        may_meet,
+        inspectors,
+        free_villages,
+        departments: state.store.list_departments().await?,
+    }))
 }
 
 pub async fn round(
@@ -63,9 +130,22 @@ pub async fn round(
     Scoped(user, t, reach, _): Scoped<cap::ReadInspection>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let f = figures(&state, &reach, &id)
-        .await
-        .map_err(|e| PageError::new(e, t.lang))?;
+    Ok(render(&round_page(&state, &user, t, &reach, &id, Vec::new()).await?))
+}
+
+async fn round_page(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    t: Tr,
+    reach: &Reach,
+    id: &str,
+    errors: Vec<crate::error::FieldProblem>,
+) -> Result<RoundPage, PageError> {
+    let err = |e| PageError::new(e, t.lang);
+    let f = figures(state, reach, id).await.map_err(err)?;
+    let groups = state.store.list_groups(reach, id).await.map_err(|e| err(e.into()))?;
+    let targets = state.store.list_targets(reach, id).await.map_err(|e| err(e.into()))?;
+    let manage = manage_forms(state, user, &targets).await.map_err(err)?;
     let category_json = serde_json::to_string(&f.stats.by_category).unwrap_or_default();
     let states: Vec<(String, usize)> = f
         .stats
@@ -75,7 +155,7 @@ pub async fn round(
         .map(|(s, n)| (t.get(format!("concern.state.{}", s.as_str())), *n))
         .collect();
     let state_json = serde_json::to_string(&states).unwrap_or_default();
-    Ok(render(&RoundPage {
+    Ok(RoundPage {
         t,
         user: Some(user.view()),
         round: f.round,
@@ -83,7 +163,137 @@ pub async fn round(
         stats: f.stats,
         category_json,
         state_json,
-    }))
+        groups,
+        targets,
+        manage,
+        errors,
+    })
+}
+
+/// The set-up forms' fields; `member_ids`, `village_ids` and `department_ids` repeat.
+struct SetupForm {
+    fields: Vec<(String, String)>,
+}
+
+impl SetupForm {
+    fn from_body(body: &[u8]) -> Result<Self, AppError> {
+        Ok(Self {
+            fields: serde_urlencoded::from_bytes(body).map_err(|e| AppError::BadRequest(e.to_string()))?,
+        })
+    }
+
+    fn one(&self, key: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// After a set-up form: back to the round, or the round with the form's errors.
+async fn setup_outcome(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    t: Tr,
+    reach: &Reach,
+    id: &str,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!("/staff/inspection/rounds/{id}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = e.field_problems(t);
+            Ok(super::render_status(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                &round_page(state, user, t, reach, id, errors).await?,
+            ))
+        }
+        Err(e) => Err(PageError::new(e, t.lang)),
+    }
+}
+
+pub async fn create_group(
+    State(state): State<AppState>,
+    Scoped(user, t, reach, _): Scoped<cap::ManageInspection>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let form = SetupForm::from_body(&body).map_err(|e| PageError::new(e, t.lang))?;
+    let result = match qinglian_domain::error::Name::parse("name", &form.one("name")) {
+        Ok(name) => state
+            .store
+            .create_group(
+                &user.actor,
+                &id,
+                &name,
+                &form.one("leader_staff_id"),
+                &form.all("member_ids"),
+            )
+            .await
+            .map(|_| ())
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    setup_outcome(&state, &user, t, &reach, &id, result).await
+}
+
+pub async fn assign_targets(
+    State(state): State<AppState>,
+    Scoped(user, t, reach, _): Scoped<cap::ManageInspection>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let form = SetupForm::from_body(&body).map_err(|e| PageError::new(e, t.lang))?;
+    let result = state
+        .store
+        .assign_targets(&user.actor, &id, &form.one("group_id"), &form.all("village_ids"))
+        .await
+        .map(|_| ())
+        .map_err(AppError::from);
+    setup_outcome(&state, &user, t, &reach, &id, result).await
+}
+
+pub async fn schedule_meeting(
+    State(state): State<AppState>,
+    Scoped(user, t, reach, _): Scoped<cap::RunMeeting>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let form = SetupForm::from_body(&body).map_err(|e| PageError::new(e, t.lang))?;
+    // Only in a round the user reaches; a foreign round is not found.
+    state
+        .store
+        .get_round(&reach, &id)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))?;
+    let target = form.one("target");
+    let (group_id, village_id) = target.split_once(':').unwrap_or(("", ""));
+    let result = match qinglian_domain::inspection::MeetingInput::parse(
+        &id,
+        group_id,
+        village_id,
+        &form.one("place"),
+        &form.one("starts_at"),
+        form.all("department_ids"),
+    ) {
+        Ok(input) => state
+            .store
+            .create_meeting(&user.actor, &input)
+            .await
+            .map(|_| ())
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    setup_outcome(&state, &user, t, &reach, &id, result).await
 }
 
 /// Every concern of the round within reach, in pages.

@@ -30,8 +30,8 @@ use crate::state::AppState;
 pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
     use Access::{Can, Public, SignedIn};
     use qinglian_domain::access::Action::{
-        ActOnConcern, EditArticles, EditOrg, ManageSecurity, ReadAudit, ReadComplainant, ReadInspection, ReadOrg,
-        RunMeeting,
+        ActOnConcern, EditArticles, EditOrg, ManageInspection, ManageSecurity, ReadAudit, ReadComplainant,
+        ReadInspection, ReadOrg, RunMeeting,
     };
     Registrar::new()
         .route("/", get(portal::home), &[("GET", Public)])
@@ -67,6 +67,31 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             "/staff/inspection",
             get(inspection::home),
             &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/inspection/rounds",
+            post(inspection::create_round),
+            &[("POST", Can(ManageInspection))],
+        )
+        .route(
+            "/staff/inspection/rounds/{id}/groups",
+            post(inspection_stats::create_group),
+            &[("POST", Can(ManageInspection))],
+        )
+        .route(
+            "/staff/inspection/rounds/{id}/targets",
+            post(inspection_stats::assign_targets),
+            &[("POST", Can(ManageInspection))],
+        )
+        .route(
+            "/staff/inspection/rounds/{id}/meetings",
+            post(inspection_stats::schedule_meeting),
+            &[("POST", Can(RunMeeting))],
+        )
+        .route(
+            "/staff/inspection/meetings/{id}/record",
+            post(inspection::record_meeting),
+            &[("POST", Can(RunMeeting))],
         )
         .route(
             "/staff/inspection/rounds/{id}",
