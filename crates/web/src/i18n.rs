@@ -117,6 +117,63 @@ mod tests {
         assert_eq!(zh, en);
     }
 
+    /// Every file under `dir` (recursively) but this one, with its text.
+    fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if !path.ends_with("i18n.rs") {
+                out.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+
+    /// The string literals of one call's arguments (up to the first closing parenthesis).
+    fn literals(call: &str) -> (bool, Vec<&str>) {
+        let args = call.split(')').next().unwrap_or("");
+        let first_is_literal = args.trim_start().starts_with('"');
+        (first_is_literal, args.split('"').skip(1).step_by(2).collect())
+    }
+
+    #[test]
+    fn every_key_the_code_names_has_a_message() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = Vec::new();
+        let mut files = Vec::new();
+        sources(&root.join("templates"), &mut files);
+        sources(&root.join("src"), &mut files);
+        for (file, text) in &files {
+            for call in text.split("t.get(").skip(1) {
+                if call.starts_with('"') {
+                    let (_, lits) = literals(call);
+                    used.extend(lits.first().map(|k| (k.to_string(), file.clone())));
+                }
+            }
+        }
+        // The keys the domain and the store put in field errors: `Invalid::field(field, "key", …)`.
+        let mut lower = Vec::new();
+        sources(&root.join("../domain/src"), &mut lower);
+        sources(&root.join("../store/src"), &mut lower);
+        for (file, text) in &lower {
+            for call in text.split("Invalid::field(").skip(1) {
+                let (first_is_literal, lits) = literals(call);
+                let key = if first_is_literal { lits.get(1) } else { lits.first() };
+                used.extend(key.map(|k| (k.to_string(), file.clone())));
+            }
+        }
+        assert!(used.len() > 200, "the scan found only {} keys", used.len());
+        let missing: Vec<String> = used
+            .iter()
+            .filter(|(k, _)| !ZH.contains_key(k.as_str()))
+            .map(|(k, f)| format!("{k} ({f})"))
+            .collect();
+        assert!(missing.is_empty(), "keys without a message: {missing:#?}");
+    }
+
     #[test]
     fn every_domain_error_key_has_a_message() {
         // Keys the domain and store emit; a missing one would show the raw key to users.
