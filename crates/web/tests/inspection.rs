@@ -336,6 +336,26 @@ async fn villagers_and_guessers(app: common::TestApp) {
     let reg: serde_json::Value = reg.json().await.unwrap();
     assert_eq!(reg["total"], 2);
     assert!(!reg.to_string().contains("王某") && !reg.to_string().contains("赵某"));
+    // The public pages: the portal lists the round, the round's page its register.
+    let home = common::client()
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains(&format!("/inspection/rounds/{}", w.round)));
+    let page = common::client()
+        .get(app.url(&format!("/inspection/rounds/{}", w.round)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"pub-total\">2<") && page.contains(&format!("/m/{}", w.meeting)));
+    assert!(!page.contains("王某") && !page.contains("赵某") && !page.contains("自来水压力不足"));
 }
 
 /// A concern past its deadline is flagged where each party looks: the department's reminder,

@@ -506,6 +506,46 @@ pub async fn step(
 // ---- the villager's side -------------------------------------------------------------------
 
 #[derive(Template)]
+#[template(path = "portal/round.html")]
+struct PublicRoundPage {
+    t: Tr,
+    user: Option<UserView>,
+    round: Round,
+    register: Register,
+    /// State names already translated, with their counts.
+    states: Vec<(String, i64)>,
+    meetings: Vec<Meeting>,
+}
+
+/// A round's public register (登记造册): counts and meetings, no personal data.
+pub async fn public_round(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    lang: crate::i18n::Lang,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let t = Tr::new(lang);
+    let err = |e| PageError::new(e, t.lang);
+    let everyone = qinglian_domain::scope::Reach::everything();
+    let round = state.store.get_round(&everyone, &id).await.map_err(err)?;
+    let register = state.store.register(Some(&id), None, today()).await.map_err(err)?;
+    let meetings = state.store.list_meetings(&everyone, Some(&id)).await.map_err(err)?;
+    let states = register
+        .by_state
+        .iter()
+        .map(|s| (t.get(format!("concern.state.{}", s.name)), s.count))
+        .collect();
+    Ok(render(&PublicRoundPage {
+        t,
+        user: user.map(|u| u.view()),
+        round,
+        register,
+        states,
+        meetings,
+    }))
+}
+
+#[derive(Template)]
 #[template(path = "portal/concern_form.html")]
 struct PublicFormPage {
     t: Tr,

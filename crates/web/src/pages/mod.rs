@@ -58,6 +58,11 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             &[("GET", Public), ("POST", Public)],
         )
         .route(
+            "/inspection/rounds/{id}",
+            get(inspection::public_round),
+            &[("GET", Public)],
+        )
+        .route(
             "/receipt",
             get(inspection::receipt_form).post(inspection::receipt_lookup),
             &[("GET", Public), ("POST", Public)],

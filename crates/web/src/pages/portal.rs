@@ -44,6 +44,7 @@ struct Home {
     user: Option<UserView>,
     county_name: String,
     columns: Vec<ColumnBox>,
+    rounds: Vec<qinglian_store::model::Round>,
 }
 
 pub async fn home(
@@ -72,11 +73,18 @@ pub async fn home(
             articles: page.items.iter().map(ArticleLink::from).collect(),
         });
     }
+    // The inspection rounds' public registers: counts only, as anyone may see them.
+    let rounds = state
+        .store
+        .list_rounds(&qinglian_domain::scope::Reach::everything())
+        .await
+        .map_err(err)?;
     Ok(render(&Home {
         t: Tr::new(lang),
         user: user.map(|u| u.view()),
         county_name,
         columns,
+        rounds,
     }))
 }
 
