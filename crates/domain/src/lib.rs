@@ -8,6 +8,7 @@ pub mod error;
 pub mod inspection;
 pub mod org;
 pub mod password_policy;
+pub mod rating;
 pub mod role;
 pub mod scope;
 pub mod signin;
