@@ -5,36 +5,33 @@ macro_rules! ledger_impl {
     ($store:ty) => {
         impl $store {
             /// Appends the change's log entry inside the caller's transaction: type, object,
-            /// version, time, actor and a hash of the change, never its content.
+            /// version, time, actor and a hash of the change, never its content. `object` is the
+            /// entry's object id and `earlier` how many entries it has already.
             pub(crate) async fn ledger_tx(
                 &self,
                 tx: &mut Tx,
                 actor: &Actor,
                 action: AuditAction,
-                object_id: Option<&str>,
+                object: &str,
+                earlier: i64,
                 detail: Option<&str>,
             ) -> R<()> {
                 use sha2::Digest;
-                let object = crate::ledger_math::entry_id(object_id.unwrap_or(action.object_type()));
                 let actor_id = crate::ledger_math::entry_id(
                     actor
                         .account_id
                         .as_deref()
                         .unwrap_or(&format!("system.{}", actor.name)),
                 );
-                let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entry WHERE object_id = $1")
-                    .bind(&object)
-                    .fetch_one(&mut **tx)
-                    .await?;
                 let now = Utc::now();
                 let mut content = sha2::Sha256::new();
-                for part in [action.as_str(), &object, detail.unwrap_or("")] {
+                for part in [action.as_str(), object, detail.unwrap_or("")] {
                     content.update((part.len() as u64).to_be_bytes());
                     content.update(part.as_bytes());
                 }
                 let entry = qinglian_ledger::Entry::new(
                     action.as_str(),
-                    &object,
+                    object,
                     earlier as u64 + 1,
                     now.timestamp_micros(),
                     &actor_id,
@@ -46,7 +43,7 @@ macro_rules! ledger_impl {
                 )
                 .bind(entry.encode())
                 .bind(action.as_str())
-                .bind(&object)
+                .bind(object)
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
