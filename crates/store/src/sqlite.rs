@@ -15,6 +15,7 @@ pub(crate) struct SqliteStore {
     pub(crate) write: SqlitePool,
     /// Transactions on `write` go through here, so that they share commits.
     group: crate::group_commit::GroupCommit,
+    pub(crate) nodes: crate::node_cache::NodeCache,
 }
 
 impl crate::BackendDb for SqliteStore {
@@ -47,7 +48,12 @@ impl SqliteStore {
             .connect_with(opts.read_only(true))
             .await?;
         let group = crate::group_commit::GroupCommit::start(write.clone());
-        Ok(Self { read, write, group })
+        Ok(Self {
+            read,
+            write,
+            group,
+            nodes: crate::node_cache::NodeCache::new(),
+        })
     }
 
     /// Starts a write transaction; every change goes through here, so how writes are
