@@ -45,7 +45,9 @@ impl SqliteStore {
         sqlx::migrate!("migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(opts.read_only(true))
+            // Big scans (verification, exports) stream many rows: a deep buffer lets the
+            // reader's thread run ahead instead of waking the task at every row.
+            .connect_with(opts.read_only(true).row_buffer_size(4096))
             .await?;
         let group = crate::group_commit::GroupCommit::start(write.clone());
         Ok(Self {
