@@ -122,7 +122,16 @@ impl DerefMut for WriteTx {
 }
 
 async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>, commits: Arc<AtomicU64>) {
-    while let Some(first) = queue.recv().await {
+    // A request taken from the queue for a batch that then broke waits for the next one.
+    let mut carried: Option<Request> = None;
+    loop {
+        let first = match carried.take() {
+            Some(r) => r,
+            None => match queue.recv().await {
+                Some(r) => r,
+                None => return,
+            },
+        };
         let mut batch = match Batch::open(&pool).await {
             Ok(b) => b,
             Err(e) => {
@@ -130,20 +139,35 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>, comm
                 continue;
             }
         };
-        let mut next = Some(first);
-        while let Some(request) = next.take() {
-            batch.serve(request).await;
-            if batch.failed.is_some() || batch.members.len() >= MAX_MEMBERS || batch.opened.elapsed() >= MAX_AGE {
-                break;
-            }
+        let mut request = first;
+        loop {
+            let returned = batch.lend(request).await;
             // Whoever queued while this member worked joins the batch; nobody queued: commit.
-            next = queue.try_recv().ok();
+            let open = batch.failed.is_none() && batch.members.len() < MAX_MEMBERS && batch.opened.elapsed() < MAX_AGE;
+            let next = if open { queue.try_recv().ok() } else { None };
+            let joined = batch.close_member(returned, next.is_some()).await;
+            match next {
+                Some(r) if joined => request = r,
+                Some(r) => {
+                    carried = Some(r);
+                    break;
+                }
+                None => break,
+            }
         }
         if !batch.members.is_empty() {
             commits.fetch_add(1, Ordering::Relaxed);
         }
         batch.finish().await;
     }
+}
+
+/// How a member ended.
+enum Returned {
+    Commit(Done),
+    Rollback,
+    /// The WriteTx was leaked, and the connection with it.
+    Lost,
 }
 
 struct Batch {
@@ -156,11 +180,19 @@ struct Batch {
 }
 
 impl Batch {
+    /// Opens the outer transaction and the first member's savepoint.
     async fn open(pool: &SqlitePool) -> Result<Self, StoreError> {
         let mut conn = pool.acquire().await?;
         // IMMEDIATE takes the write lock now, so no statement of a member can meet SQLITE_BUSY
         // from another connection (the CLI, a second process) halfway through the batch.
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        if let Err(e) = sqlx::raw_sql("BEGIN IMMEDIATE; SAVEPOINT member")
+            .execute(&mut *conn)
+            .await
+        {
+            // Whichever half failed, leave the connection outside any transaction.
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+            return Err(e.into());
+        }
         Ok(Self {
             conn: Some(conn),
             opened: Instant::now(),
@@ -169,18 +201,12 @@ impl Batch {
         })
     }
 
-    /// Lends the connection to one requester and takes it back.
-    async fn serve(&mut self, request: Request) {
-        let Some(mut conn) = self.conn.take() else {
+    /// Lends the connection, inside an open savepoint, to one requester and takes it back.
+    async fn lend(&mut self, request: Request) -> Returned {
+        let Some(conn) = self.conn.take() else {
             let _ = request.send(Err(writer_gone()));
-            return;
+            return Returned::Rollback;
         };
-        if let Err(e) = sqlx::query("SAVEPOINT member").execute(&mut *conn).await {
-            self.conn = Some(conn);
-            self.fail(&e);
-            let _ = request.send(Err(e.into()));
-            return;
-        }
         let (back, returned) = oneshot::channel();
         // A requester that stopped waiting hands the WriteTx back, and its drop rolls back.
         drop(request.send(Ok(WriteTx {
@@ -190,28 +216,45 @@ impl Batch {
         match returned.await {
             Ok(Back::Commit(conn, done)) => {
                 self.conn = Some(conn);
-                match self.exec("RELEASE member").await {
-                    Ok(()) => self.members.push(done),
-                    Err(e) => {
-                        // The outer transaction is gone (SQLite rolls it back on some errors),
-                        // and the members before this one with it.
-                        self.fail(&e);
-                        let _ = done.send(Err(e.into()));
-                    }
-                }
+                Returned::Commit(done)
             }
             Ok(Back::Rollback(conn)) => {
                 self.conn = Some(conn);
-                let undone = match self.exec("ROLLBACK TO member").await {
-                    Ok(()) => self.exec("RELEASE member").await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = undone {
-                    self.fail(&e);
-                }
+                Returned::Rollback
             }
-            // The WriteTx was leaked and the connection with it: nothing more can run here.
-            Err(_) => self.failed = Some(Arc::new(sqlx::Error::PoolClosed)),
+            Err(_) => {
+                self.failed = Some(Arc::new(sqlx::Error::PoolClosed));
+                Returned::Lost
+            }
+        }
+    }
+
+    /// Keeps or undoes the member's work and, when another member is joining, opens its
+    /// savepoint in the same round trip. False when the batch broke and nobody may join.
+    async fn close_member(&mut self, returned: Returned, joining: bool) -> bool {
+        let sql = match (&returned, joining) {
+            (Returned::Lost, _) => return false,
+            (Returned::Commit(_), true) => "RELEASE member; SAVEPOINT member",
+            (Returned::Commit(_), false) => "RELEASE member",
+            (Returned::Rollback, true) => "ROLLBACK TO member; RELEASE member; SAVEPOINT member",
+            (Returned::Rollback, false) => "ROLLBACK TO member; RELEASE member",
+        };
+        let result = match self.conn.as_mut() {
+            Some(conn) => sqlx::raw_sql(sql).execute(&mut **conn).await.map(|_| ()),
+            None => Err(sqlx::Error::PoolClosed),
+        };
+        if let Returned::Commit(done) = returned {
+            // Even when the statement failed: the member then fails with the batch below.
+            self.members.push(done);
+        }
+        match result {
+            Ok(()) => true,
+            Err(e) => {
+                // The outer transaction is suspect (SQLite rolls it back on some errors, and
+                // the released members with it): nobody in this batch is kept.
+                self.failed = Some(Arc::new(e));
+                false
+            }
         }
     }
 
@@ -219,14 +262,6 @@ impl Batch {
         match self.conn.as_mut() {
             Some(conn) => sqlx::query(sql).execute(&mut **conn).await.map(|_| ()),
             None => Err(sqlx::Error::PoolClosed),
-        }
-    }
-
-    fn fail(&mut self, e: &sqlx::Error) {
-        if self.failed.is_none() {
-            self.failed = Some(Arc::new(sqlx::Error::Protocol(format!(
-                "the batch's transaction broke: {e}"
-            ))));
         }
     }
 

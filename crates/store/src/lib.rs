@@ -4,8 +4,11 @@ mod error;
 mod group_commit;
 mod ledger_math;
 pub mod model;
+mod node_cache;
 mod portable;
 mod postgres;
+#[cfg(test)]
+mod proof_nodes_tests;
 mod repo;
 mod sqlite;
 

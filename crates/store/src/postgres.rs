@@ -11,6 +11,7 @@ use crate::model::DivisionInput;
 pub(crate) struct PgStore {
     pub(crate) read: PgPool,
     pub(crate) write: PgPool,
+    pub(crate) nodes: crate::node_cache::NodeCache,
 }
 
 impl crate::BackendDb for PgStore {
@@ -30,6 +31,7 @@ impl PgStore {
         Ok(Self {
             read: pool.clone(),
             write: pool,
+            nodes: crate::node_cache::NodeCache::new(),
         })
     }
 

@@ -216,7 +216,11 @@ pub trait LedgerRepo: Send + Sync {
     /// nodes they complete, and returns the new head. The hash algorithm is fixed the first
     /// time and refused if it differs later.
     async fn integrate_ledger(&self, algorithm: qinglian_ledger::Algorithm, limit: u64) -> R<LedgerHead>;
-    /// Stored node hashes, in the order asked; `None` for nodes not (yet) stored.
+    /// Whether the log holds at least `size` entries. Answered from memory when this process
+    /// has seen it that large (logs only grow), so proofs skip a round trip.
+    async fn ledger_has(&self, size: u64) -> R<bool>;
+    /// Stored node hashes, in the order asked; `None` for nodes not (yet) stored. The upper
+    /// levels of the tree are served from memory.
     async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>>;
     async fn ledger_entries(&self, start: u64, count: u64) -> R<Vec<LedgerEntryRow>>;
     /// The integrated entries about one object, oldest first: how a record shows its proofs.

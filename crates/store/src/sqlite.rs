@@ -15,6 +15,7 @@ pub(crate) struct SqliteStore {
     pub(crate) write: SqlitePool,
     /// Transactions on `write` go through here, so that they share commits.
     group: crate::group_commit::GroupCommit,
+    pub(crate) nodes: crate::node_cache::NodeCache,
 }
 
 impl crate::BackendDb for SqliteStore {
@@ -44,10 +45,17 @@ impl SqliteStore {
         sqlx::migrate!("migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(opts.read_only(true))
+            // Big scans (verification, exports) stream many rows: a deep buffer lets the
+            // reader's thread run ahead instead of waking the task at every row.
+            .connect_with(opts.read_only(true).row_buffer_size(4096))
             .await?;
         let group = crate::group_commit::GroupCommit::start(write.clone());
-        Ok(Self { read, write, group })
+        Ok(Self {
+            read,
+            write,
+            group,
+            nodes: crate::node_cache::NodeCache::new(),
+        })
     }
 
     /// Starts a write transaction; every change goes through here, so how writes are

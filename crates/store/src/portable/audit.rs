@@ -16,13 +16,19 @@ macro_rules! audit_impl {
             /// Appends one audit row inside the caller's transaction, so the change and its
             /// record commit together or not at all.
             pub(crate) async fn audit_tx(&self, tx: &mut Tx, actor: &Actor, action: AuditAction, object_id: Option<&str>, detail: Option<&str>) -> R<()> {
-                sqlx::query("INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, result, operation_id, client_addr, detail) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ok', $10, $11, $12)")
+                let object = crate::ledger_math::entry_id(object_id.unwrap_or(action.object_type()));
+                // The log entry's version (the object's earlier entries) comes back with the
+                // audit row: one round trip fewer on the single writer, which group commit
+                // makes the bottleneck.
+                let earlier: i64 = sqlx::query_scalar("INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, result, operation_id, client_addr, detail) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ok', $10, $11, $12) \
+                             RETURNING (SELECT COUNT(*) FROM ledger_entry WHERE object_id = $13)")
                     .bind(new_id()).bind(Utc::now()).bind(&actor.account_id).bind(&actor.staff_id).bind(&actor.name).bind(&actor.role)
                     .bind(action.as_str()).bind(action.object_type()).bind(object_id).bind(&actor.operation_id).bind(&actor.client_addr).bind(detail)
-                    .execute(&mut **tx).await?;
+                    .bind(&object)
+                    .fetch_one(&mut **tx).await?;
                 // Every audited change is also an entry of the tamper-evident log, in the same transaction.
-                self.ledger_tx(tx, actor, action, object_id, detail).await
+                self.ledger_tx(tx, actor, action, &object, earlier, detail).await
             }
         }
 

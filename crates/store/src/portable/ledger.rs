@@ -5,36 +5,33 @@ macro_rules! ledger_impl {
     ($store:ty) => {
         impl $store {
             /// Appends the change's log entry inside the caller's transaction: type, object,
-            /// version, time, actor and a hash of the change, never its content.
+            /// version, time, actor and a hash of the change, never its content. `object` is the
+            /// entry's object id and `earlier` how many entries it has already.
             pub(crate) async fn ledger_tx(
                 &self,
                 tx: &mut Tx,
                 actor: &Actor,
                 action: AuditAction,
-                object_id: Option<&str>,
+                object: &str,
+                earlier: i64,
                 detail: Option<&str>,
             ) -> R<()> {
                 use sha2::Digest;
-                let object = crate::ledger_math::entry_id(object_id.unwrap_or(action.object_type()));
                 let actor_id = crate::ledger_math::entry_id(
                     actor
                         .account_id
                         .as_deref()
                         .unwrap_or(&format!("system.{}", actor.name)),
                 );
-                let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entry WHERE object_id = $1")
-                    .bind(&object)
-                    .fetch_one(&mut **tx)
-                    .await?;
                 let now = Utc::now();
                 let mut content = sha2::Sha256::new();
-                for part in [action.as_str(), &object, detail.unwrap_or("")] {
+                for part in [action.as_str(), object, detail.unwrap_or("")] {
                     content.update((part.len() as u64).to_be_bytes());
                     content.update(part.as_bytes());
                 }
                 let entry = qinglian_ledger::Entry::new(
                     action.as_str(),
-                    &object,
+                    object,
                     earlier as u64 + 1,
                     now.timestamp_micros(),
                     &actor_id,
@@ -46,12 +43,75 @@ macro_rules! ledger_impl {
                 )
                 .bind(entry.encode())
                 .bind(action.as_str())
-                .bind(&object)
+                .bind(object)
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
                 Ok(())
             }
+        }
+
+        impl $store {
+            /// Stored nodes by id, in one round trip.
+            async fn nodes_by_id(
+                &self,
+                ids: &[qinglian_ledger::NodeId],
+            ) -> R<std::collections::HashMap<(u8, u64), [u8; 32]>> {
+                // ORed key lookups: SQLite plans `(level, idx) IN (VALUES …)` as a full scan.
+                let mut sql = String::from("SELECT level, idx, hash FROM ledger_node WHERE ");
+                for i in 0..ids.len() {
+                    if i > 0 {
+                        sql.push_str(" OR ");
+                    }
+                    sql.push_str(&format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2));
+                }
+                // Only generated placeholders are interpolated; values are bound.
+                let mut q = sqlx::query_as::<_, (i32, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
+                for id in ids {
+                    q = q.bind(i32::from(id.level)).bind(id.index as i64);
+                }
+                Ok(q.fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .filter_map(node_row)
+                    .collect())
+            }
+
+            /// Every stored node of each level from the given index on, by level then index:
+            /// what the node cache appends.
+            async fn node_levels_from(&self, from: &[(u8, u64)]) -> R<Vec<(u8, u64, [u8; 32])>> {
+                let mut sql = String::from("SELECT level, idx, hash FROM ledger_node WHERE ");
+                for i in 0..from.len() {
+                    if i > 0 {
+                        sql.push_str(" OR ");
+                    }
+                    sql.push_str(&format!("(level = ${} AND idx >= ${})", 2 * i + 1, 2 * i + 2));
+                }
+                // Only generated placeholders are interpolated; values are bound.
+                let mut q = sqlx::query_as::<_, (i32, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
+                for (level, index) in from {
+                    q = q.bind(i32::from(*level)).bind(*index as i64);
+                }
+                let mut rows: Vec<(u8, u64, [u8; 32])> = q
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .filter_map(node_row)
+                    .map(|((l, i), h)| (l, i, h))
+                    .collect();
+                // Sorted here rather than by an ORDER BY, which made SQLite sort in a temporary
+                // B-tree instead of streaming each level's key range.
+                rows.sort_unstable_by_key(|(l, i, _)| (*l, *i));
+                Ok(rows)
+            }
+        }
+
+        /// A stored node row, if it is well formed; a malformed one reads as absent.
+        fn node_row((level, index, hash): (i32, i64, Vec<u8>)) -> Option<((u8, u64), [u8; 32])> {
+            Some((
+                (u8::try_from(level).ok()?, u64::try_from(index).ok()?),
+                <[u8; 32]>::try_from(hash.as_slice()).ok()?,
+            ))
         }
 
         #[async_trait::async_trait]
@@ -60,7 +120,9 @@ macro_rules! ledger_impl {
                 let size: Option<i64> = sqlx::query_scalar("SELECT size FROM ledger_meta WHERE id = 1")
                     .fetch_optional(&self.read)
                     .await?;
-                Ok(size.unwrap_or(0) as u64)
+                let size = size.unwrap_or(0) as u64;
+                self.nodes.saw_size(size);
+                Ok(size)
             }
 
             async fn integrate_ledger(&self, algorithm: qinglian_ledger::Algorithm, limit: u64) -> R<LedgerHead> {
@@ -126,6 +188,7 @@ macro_rules! ledger_impl {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
+                self.nodes.saw_size(new_size);
                 Ok(LedgerHead {
                     size: new_size,
                     root: growth.root,
@@ -134,37 +197,34 @@ macro_rules! ledger_impl {
             }
 
             async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>> {
-                if ids.is_empty() {
-                    return Ok(Vec::new());
+                let mut out = vec![None; ids.len()];
+                let mut misses = self.nodes.lookup(ids, &mut out);
+                if !misses.extend.is_empty() {
+                    let rows = self.node_levels_from(&misses.extend).await?;
+                    self.nodes.extend(&rows);
+                    misses = self.nodes.lookup(ids, &mut out);
                 }
-                // One round trip for the whole proof: a proof needs a few dozen nodes.
-                let mut sql = String::from("SELECT level, idx, hash FROM ledger_node WHERE (level, idx) IN (VALUES ");
-                for i in 0..ids.len() {
-                    if i > 0 {
-                        sql.push(',');
+                // Nodes the cache still lacks (below its levels, newer, or after a gap) are read
+                // in one round trip.
+                let mut wanted = misses.fetch;
+                wanted.append(&mut misses.uncached);
+                if wanted.is_empty() {
+                    return Ok(out);
+                }
+                let found = self.nodes_by_id(&wanted).await?;
+                for (id, slot) in ids.iter().zip(out.iter_mut()) {
+                    if slot.is_none() {
+                        *slot = found.get(&(id.level, id.index)).copied();
                     }
-                    sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
                 }
-                sql.push(')');
-                // Only generated placeholders are interpolated; values are bound.
-                let mut q = sqlx::query_as::<_, (i32, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
-                for id in ids {
-                    q = q.bind(i32::from(id.level)).bind(id.index as i64);
+                Ok(out)
+            }
+
+            async fn ledger_has(&self, size: u64) -> R<bool> {
+                if size <= self.nodes.known_size() {
+                    return Ok(true);
                 }
-                let found: std::collections::HashMap<(i32, i64), Vec<u8>> = q
-                    .fetch_all(&self.read)
-                    .await?
-                    .into_iter()
-                    .map(|(l, i, h)| ((l, i), h))
-                    .collect();
-                Ok(ids
-                    .iter()
-                    .map(|id| {
-                        found
-                            .get(&(i32::from(id.level), id.index as i64))
-                            .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok())
-                    })
-                    .collect())
+                Ok(self.ledger_size().await? >= size)
             }
 
             async fn ledger_entries(&self, start: u64, count: u64) -> R<Vec<LedgerEntryRow>> {
