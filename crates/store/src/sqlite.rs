@@ -48,9 +48,7 @@ impl SqliteStore {
             // A local file cannot hang up; the ping sqlx sends before lending a connection
             // would be a second thread hand-off for every read.
             .test_before_acquire(false)
-            // Big scans (verification, exports) stream many rows: a deep buffer lets the
-            // reader's thread run ahead instead of waking the task at every row.
-            .connect_with(opts.read_only(true).row_buffer_size(4096))
+            .connect_with(opts.read_only(true))
             .await?;
         let group = crate::group_commit::GroupCommit::start(write.clone());
         Ok(Self {
