@@ -45,9 +45,10 @@ impl SqliteStore {
         sqlx::migrate!("migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
-            // Big scans (verification, exports) stream many rows: a deep buffer lets the
-            // reader's thread run ahead instead of waking the task at every row.
-            .connect_with(opts.read_only(true).row_buffer_size(4096))
+            // A local file cannot hang up; the ping sqlx sends before lending a connection
+            // would be a second thread hand-off for every read.
+            .test_before_acquire(false)
+            .connect_with(opts.read_only(true))
             .await?;
         let group = crate::group_commit::GroupCommit::start(write.clone());
         Ok(Self {

@@ -196,56 +196,6 @@ async fn check_size(state: &AppState, size: u64) -> Result<(), ProofError> {
     Ok(())
 }
 
-/// Entries read per query by `verify`.
-const VERIFY_PAGE: u64 = 10_000;
-/// Pages `verify` reads ahead of the one it folds into the tree.
-const VERIFY_AHEAD: usize = 3;
-
-/// Reads entries `start..start + count` and checks each one's bytes against its stored leaf
-/// hash and its columns; returns the leaf hashes, or the first mismatch.
-async fn check_page<A: HashAlgorithm>(
-    store: qinglian_store::DynStore,
-    start: u64,
-    count: u64,
-    size: u64,
-) -> Result<Vec<Hash<A>>, String> {
-    let page = store
-        .ledger_entries(start, count)
-        .await
-        .map_err(|e| format!("the database could not be read: {e}"))?;
-    let mut leaves = Vec::with_capacity(page.len());
-    let mut at = start;
-    for row in page {
-        if row.idx as u64 != at {
-            return Err(format!("entry {at} is missing: the next stored entry is {}", row.idx));
-        }
-        let leaf = A::hash_leaf(&row.entry);
-        if leaf.as_bytes().as_slice() != row.leaf_hash.as_slice() {
-            return Err(format!(
-                "entry {at} ({} {}): its bytes hash to {}, but the stored leaf hash is {}",
-                row.entry_type,
-                row.object_id,
-                leaf.to_hex(),
-                hex::encode(&row.leaf_hash)
-            ));
-        }
-        let decoded =
-            qinglian_ledger::Entry::decode(&row.entry).map_err(|e| format!("entry {at} does not decode: {e}"))?;
-        if decoded.entry_type() != row.entry_type || decoded.object_id() != row.object_id {
-            return Err(format!(
-                "entry {at}: the columns ({} {}) differ from the entry's bytes",
-                row.entry_type, row.object_id
-            ));
-        }
-        leaves.push(leaf);
-        at += 1;
-    }
-    if at < start + count {
-        return Err(format!("entries from index {at} are missing; the log claims {size}"));
-    }
-    Ok(leaves)
-}
-
 /// What `verify` found when everything held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
@@ -296,27 +246,34 @@ async fn verify_with<A: HashAlgorithm>(
     }
     let mut frontier = qinglian_ledger::Frontier::<A>::new();
     let mut root_at_checkpoint = (signed.size() == 0).then(|| frontier.root());
-    // Pages are read and checked a few at a time on other tasks (each on its own reader
-    // connection) while this one folds the tree, which must go in order.
-    let mut pages = std::collections::VecDeque::new();
-    let mut next_page = 0u64;
     let mut at = 0u64;
     while at < size {
-        while pages.len() < VERIFY_AHEAD && next_page < size {
-            let count = VERIFY_PAGE.min(size - next_page);
-            pages.push_back(tokio::spawn(check_page::<A>(
-                state.store.clone(),
-                next_page,
-                count,
-                size,
-            )));
-            next_page += count;
+        let page = state.store.ledger_entries(at, 10_000).await.map_err(store_err)?;
+        if page.is_empty() {
+            return Err(format!("entries from index {at} are missing; the log claims {size}"));
         }
-        let Some(page) = pages.pop_front() else { break };
-        let leaves = page
-            .await
-            .map_err(|e| format!("checking entries from {at} stopped: {e}"))??;
-        for leaf in leaves {
+        for row in page {
+            if row.idx as u64 != at {
+                return Err(format!("entry {at} is missing: the next stored entry is {}", row.idx));
+            }
+            let leaf = A::hash_leaf(&row.entry);
+            if leaf.as_bytes().as_slice() != row.leaf_hash.as_slice() {
+                return Err(format!(
+                    "entry {at} ({} {}): its bytes hash to {}, but the stored leaf hash is {}",
+                    row.entry_type,
+                    row.object_id,
+                    leaf.to_hex(),
+                    hex::encode(&row.leaf_hash)
+                ));
+            }
+            let decoded =
+                qinglian_ledger::Entry::decode(&row.entry).map_err(|e| format!("entry {at} does not decode: {e}"))?;
+            if decoded.entry_type() != row.entry_type || decoded.object_id() != row.object_id {
+                return Err(format!(
+                    "entry {at}: the columns ({} {}) differ from the entry's bytes",
+                    row.entry_type, row.object_id
+                ));
+            }
             frontier.push(leaf);
             at += 1;
             if at == signed.size() {
