@@ -43,7 +43,8 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Invalid(i) => Self::Invalid(i),
             StoreError::Conflict { field, value } => Self::Conflict { field, value },
-            StoreError::Unavailable(_) => Self::Unavailable(e.into()),
+            // The shared commit failed (e.g. disk full): nothing was written; retrying may work.
+            StoreError::Unavailable(_) | StoreError::GroupCommit(_) => Self::Unavailable(e.into()),
             other => Self::Internal(other.into()),
         }
     }
