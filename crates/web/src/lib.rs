@@ -12,6 +12,7 @@ mod observe;
 mod open311;
 mod pages;
 pub mod password;
+pub mod pdf;
 pub mod receipt;
 pub mod routes;
 mod scope;

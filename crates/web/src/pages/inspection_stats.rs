@@ -20,13 +20,13 @@ use crate::state::AppState;
 /// Rows in one export; a round has at most a few thousand concerns.
 const EXPORT_LIMIT: usize = 50_000;
 
-struct Figures {
-    round: Round,
-    meetings: Vec<Meeting>,
-    stats: RoundStats,
+pub(super) struct Figures {
+    pub(super) round: Round,
+    pub(super) meetings: Vec<Meeting>,
+    pub(super) stats: RoundStats,
 }
 
-async fn figures(state: &AppState, reach: &Reach, id: &str) -> Result<Figures, AppError> {
+pub(super) async fn figures(state: &AppState, reach: &Reach, id: &str) -> Result<Figures, AppError> {
     let round = state.store.get_round(reach, id).await?;
     let meetings = state.store.list_meetings(reach, Some(id)).await?;
     let categories: Vec<String> = state
@@ -297,16 +297,25 @@ pub async fn schedule_meeting(
 }
 
 /// Every concern of the round within reach, in pages.
-async fn round_concerns(state: &AppState, reach: &Reach, id: &str) -> Result<Vec<Concern>, AppError> {
+pub(super) async fn round_concerns(state: &AppState, reach: &Reach, id: &str) -> Result<Vec<Concern>, AppError> {
     let filter = ConcernFilter {
         round_id: Some(id.to_owned()),
         ..ConcernFilter::default()
     };
+    all_concerns(state, reach, &filter).await
+}
+
+/// Every concern the filter selects within reach, fetched page by page up to the export limit.
+pub(super) async fn all_concerns(
+    state: &AppState,
+    reach: &Reach,
+    filter: &ConcernFilter,
+) -> Result<Vec<Concern>, AppError> {
     let mut out = Vec::new();
     for page in 1.. {
         let p = state
             .store
-            .list_concerns(reach, &filter, PageRequest::new(page, PageRequest::MAX_LIMIT as u32))
+            .list_concerns(reach, filter, PageRequest::new(page, PageRequest::MAX_LIMIT as u32))
             .await?;
         let done = p.items.is_empty() || out.len() + p.items.len() >= p.total as usize;
         out.extend(p.items);

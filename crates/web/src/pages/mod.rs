@@ -5,6 +5,7 @@ mod articles;
 mod audit;
 mod groups;
 mod inspection;
+mod inspection_pdf;
 mod inspection_stats;
 mod ledger;
 mod login;
@@ -114,8 +115,18 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             &[("GET", Can(ReadInspection))],
         )
         .route(
+            "/staff/inspection/rounds/{id}/register.pdf",
+            get(inspection_pdf::register),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
             "/staff/inspection/meetings/{id}",
             get(inspection::meeting),
+            &[("GET", Can(ReadInspection))],
+        )
+        .route(
+            "/staff/inspection/meetings/{id}/minutes.pdf",
+            get(inspection_pdf::minutes),
             &[("GET", Can(ReadInspection))],
         )
         .route(
