@@ -140,26 +140,33 @@ macro_rules! account_impl {
             }
 
             async fn login_locked_until(&self, key: &str, now: DateTime<Utc>) -> R<Option<DateTime<Utc>>> {
+                // From a reader: on the writer it queued behind every batch of the group commit
+                // (every public submission and receipt look-up asks this).
                 let until: Option<Option<DateTime<Utc>>> = sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
-                    .bind(key).fetch_optional(&self.write).await?;
+                    .bind(key).fetch_optional(&self.read).await?;
                 Ok(until.flatten().filter(|u| *u > now))
             }
 
             async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, window: chrono::Duration, limit: i64, lock_for: chrono::Duration) -> R<Option<DateTime<Utc>>> {
-                // One statement, so concurrent failures on PostgreSQL cannot lose a count.
+                // One statement, so concurrent failures on PostgreSQL cannot lose a count. In a
+                // write transaction, so on SQLite it shares the group commit's COMMIT instead of
+                // paying a durable commit of its own (each public submission counts here).
+                let mut tx = self.begin_write().await?;
                 let row: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
                     "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, NULL) \
                      ON CONFLICT (key) DO UPDATE SET \
                        failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
                        window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
                      RETURNING failures, locked_until")
-                    .bind(key).bind(now).bind(now - window).fetch_one(&self.write).await?;
+                    .bind(key).bind(now).bind(now - window).fetch_one(&mut *tx).await?;
                 if row.0 >= limit {
                     let until = now + lock_for;
                     sqlx::query("UPDATE login_throttle SET locked_until = $2, failures = 0, window_start = $3 WHERE key = $1")
-                        .bind(key).bind(until).bind(now).execute(&self.write).await?;
+                        .bind(key).bind(until).bind(now).execute(&mut *tx).await?;
+                    tx.commit().await?;
                     return Ok(Some(until));
                 }
+                tx.commit().await?;
                 Ok(row.1.filter(|u| *u > now))
             }
 

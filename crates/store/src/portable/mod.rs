@@ -126,7 +126,7 @@ pub(crate) use account::account_impl;
 pub(crate) use article::article_impl;
 pub(crate) use audit::{audit_impl, audit_where};
 pub(crate) use division::division_impl;
-pub(crate) use inspection::{concern_select, concern_where, inspection_impl, meeting_select, round_select};
+pub(crate) use inspection::{concern_select, inspection_impl, meeting_select, round_select};
 pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
 pub(crate) use org::org_impl;

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# The figures of issue 6 (inspection tours) with wrk, each beside /healthz in the same run:
+#   receipt   the villager's receipt look-up page (POST /receipt)
+#   list      a department's filtered list, signed in as the demo `department` account
+#             (GET /staff/concerns?state=assigned&overdue=1&page=N: 25 rows and the total)
+#   create    a concern through the public form (POST /m/{meeting}), durable before the 201
+#   create-api  the same through the JSON API (POST /api/v1/public/concerns), for comparison
+#
+# Data: the demo county (`qinglian demo`) filled up to BENCH_CONCERNS (50,000) concerns by the
+# generator (crates/web/examples/inspection_data.rs, through the store API); made once and kept
+# in bench/data/inspection/. Each run starts the server (release, QINGLIAN_LOG=warn) on a fresh
+# copy, so every run sees the same 50,000 concerns; after it stops the server and checks, code
+# by code, that every acknowledged creation is in the database with its audit row and ledger
+# entry (bench/inspection_verify.py).
+#
+# Public submissions are limited to 30 per client and hour: the server is told to trust
+# `x-forwarded-for` (QINGLIAN_CLIENT_IP_HEADER) and bench/wrk/create.lua sends a fresh address
+# with each request. wrk runs on the same machine and shares its cores with the server.
+#
+# Usage: bench/inspection_load.sh [RUNS] [SECONDS]     (default 3 runs of 10 s per scenario)
+# Env:   BENCH_CONCERNS (default 50000), WRK_THREADS (2), WRK_CONNECTIONS (16)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+secs=${2:-10}
+total=${BENCH_CONCERNS:-50000}
+threads=${WRK_THREADS:-2}
+conns=${WRK_CONNECTIONS:-16}
+target=${CARGO_TARGET_DIR:-target}
+data=bench/data/inspection
+scripts=bench/wrk
+
+command -v wrk >/dev/null || { echo "needs wrk (Debian: apt-get install wrk)" >&2; exit 1; }
+command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 1; }
+
+cargo build --release --quiet -p qinglian --bin qinglian
+cargo build --release --quiet -p qinglian-web --example inspection_data
+bin=$target/release/qinglian
+gen=$target/release/examples/inspection_data
+
+work=$(mktemp -d)
+server=""
+stop_server() {
+    if [[ -n $server ]]; then
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+        server=""
+    fi
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+# ---- data, made once ---------------------------------------------------------------------
+if [[ ! -f $data/ready || $(cat "$data/ready") != "$total" ]]; then
+    echo "== making the data: demo county + concerns up to $total (once; kept in $data)"
+    rm -rf "$data"
+    mkdir -p "$data"
+    export QINGLIAN_DATABASE_URL="sqlite://$data/q.db" QINGLIAN_SECRET_KEY_PATH=$data/secret.key \
+        QINGLIAN_LEDGER_KEY_PATH=$data/ledger.key QINGLIAN_LOG=warn
+    "$bin" demo >/dev/null
+    "$gen" "$QINGLIAN_DATABASE_URL" "$data/secret.key" "$total" "$data/receipts.txt"
+    "$bin" ledger init >/dev/null
+    # Integrate the generated log entries now, so the server does not do it during the runs.
+    "$bin" ledger checkpoint >/dev/null
+    unset QINGLIAN_DATABASE_URL QINGLIAN_SECRET_KEY_PATH QINGLIAN_LEDGER_KEY_PATH QINGLIAN_LOG
+    sqlite3 "$data/q.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+    echo "$total" >"$data/ready"
+fi
+concerns=$(sqlite3 "$data/q.db" 'SELECT COUNT(*) FROM concern')
+meetings=$(sqlite3 "$data/q.db" 'SELECT group_concat(id) FROM onsite_meeting')
+categories=$(sqlite3 "$data/q.db" 'SELECT group_concat(id) FROM concern_category')
+
+# ---- helpers -------------------------------------------------------------------------------
+port=""
+start_server() {
+    rm -rf "$work/db"
+    mkdir -p "$work/db"
+    cp "$data/q.db" "$data/secret.key" "$data/ledger.key" "$work/db/"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    QINGLIAN_DATABASE_URL="sqlite://$work/db/q.db" QINGLIAN_SECRET_KEY_PATH=$work/db/secret.key \
+        QINGLIAN_LEDGER_KEY_PATH=$work/db/ledger.key QINGLIAN_LISTEN=127.0.0.1:$port \
+        QINGLIAN_CLIENT_IP_HEADER=x-forwarded-for QINGLIAN_LOG=warn \
+        "$bin" serve --demo >"$work/server.log" 2>&1 &
+    server=$!
+    for _ in $(seq 600); do
+        curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "the server did not start:" >&2
+    cat "$work/server.log" >&2
+    exit 1
+}
+
+# wrk's figures as "req/s p99_ms non2xx_or_3xx errors"; the full output goes to the log.
+# Usage: measure NAME PATH [wrk options]; a script's requests set their own paths.
+measure() {
+    local name=$1 path=$2
+    shift 2
+    local out
+    out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$@" "http://127.0.0.1:$port$path")
+    printf '\n--- run %s %s\n%s\n' "$run" "$name" "$out" >>"$log"
+    awk '
+        /Requests\/sec:/ { rps = $2 }
+        $1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+                      p99 = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }
+        /Non-2xx or 3xx responses:/ { bad = $NF }
+        /Socket errors:/ { err = $4 + $6 + $8 + $10 }
+        /^acked:/ { acked = $2 }
+        END { printf "%s %s %d %d %d\n", rps, p99, bad, err, acked }' <<<"$out"
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# ---- runs ----------------------------------------------------------------------------------
+mkdir -p "$data/results"
+log=$data/results/$(date +%Y%m%d-%H%M%S).txt
+{
+    echo "inspection load: $runs run(s) x $secs s, wrk -t$threads -c$conns, $concerns concerns"
+    echo "machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "busiest other processes before:"
+    ps -eo pcpu,comm --sort=-pcpu | sed -n 2,6p
+} | tee "$log"
+
+declare -A rps p99 ratio
+failed=0
+scenarios=(receipt list create create-api)
+for run in $(seq "$runs"); do
+    echo "== run $run/$runs"
+    start_server
+    curl -s -o /dev/null -c "$work/jar" -d 'username=department&password=qinglian-demo' "http://127.0.0.1:$port/login"
+    cookie=$(awk '$6 == "ql_session" { print "ql_session=" $7 }' "$work/jar")
+    [[ -n $cookie ]] || { echo "could not sign in as department" >&2; exit 1; }
+    # Sanity: the pages answer 200 with real content before they are measured.
+    code=$(head -1 "$data/receipts.txt")
+    s=$(curl -s -o "$work/page" -w '%{http_code}' -d "receipt=$code" "http://127.0.0.1:$port/receipt")
+    [[ $s == 200 ]] || { echo "receipt page answered $s" >&2; exit 1; }
+    s=$(curl -s -o "$work/page" -w '%{http_code}' -H "Cookie: $cookie" "http://127.0.0.1:$port/staff/concerns?state=assigned&overdue=1&page=1")
+    [[ $s == 200 ]] || { echo "list page answered $s" >&2; exit 1; }
+    pages=$(grep -o 'page=[0-9]*' "$work/page" | cut -d= -f2 | sort -n | tail -1)
+    pages=$(( ${pages:-1} < 20 ? ${pages:-1} : 20 ))
+    before=$(sqlite3 "$work/db/q.db" "SELECT COUNT(*) FROM concern WHERE source = 'public'")
+    rm -f "$work"/acked.*
+    acked_total=0
+
+    for sc in "${scenarios[@]}"; do
+        read -r h _ _ _ _ < <(measure "healthz before $sc" /healthz)
+        case $sc in
+            receipt) read -r r p bad err _ < <(BENCH_RECEIPTS=$data/receipts.txt measure "$sc" / -s "$scripts/receipt.lua") ;;
+            list) read -r r p bad err _ < <(BENCH_COOKIE=$cookie BENCH_PAGES=$pages measure "$sc" / -s "$scripts/list.lua") ;;
+            create | create-api)
+                api=0
+                [[ $sc == create-api ]] && api=1
+                read -r r p bad err acked < <(BENCH_MEETINGS=$meetings BENCH_CATEGORIES=$categories BENCH_API=$api \
+                    BENCH_RUN=$(( run * 2 + api )) BENCH_ACKED=$work/acked measure "$sc" / -s "$scripts/create.lua")
+                acked_total=$(( acked_total + acked ))
+                ;;
+        esac
+        ratio_now=$(awk -v a="$r" -v b="$h" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')
+        printf '  %-10s %9.0f req/s  p99 %7.2f ms  | healthz %9.0f req/s  ratio %s  non-2xx/3xx %s  socket errors %s\n' \
+            "$sc" "$r" "$p" "$h" "$ratio_now" "$bad" "$err" | tee -a "$log"
+        rps[$sc]+="$r " p99[$sc]+="$p " ratio[$sc]+="$ratio_now "
+        (( bad == 0 )) || failed=1
+    done
+    stop_server
+    echo "  rows after run $run:" | tee -a "$log"
+    if ! python3 bench/inspection_verify.py "$work/db/q.db" "$work/db/secret.key" "$before" "$acked_total" "$work"/acked.* \
+        | sed 's/^/    /' | tee -a "$log"; then
+        failed=1
+    fi
+done
+
+goal() {
+    case $1 in
+        receipt) echo "≥ 15,000 req/s, p99 ≤ 2 ms" ;;
+        list) echo "≥ 5,000 req/s, p99 ≤ 5 ms" ;;
+        create) echo "≥ 6,000/s, p99 ≤ 15 ms" ;;
+        create-api) echo "(no goal: the JSON API)" ;;
+    esac
+}
+{
+    echo
+    echo "figure (median of $runs) | goal | req/s | p99 ms | ratio to /healthz"
+    echo "--- | --- | --- | --- | ---"
+    for sc in "${scenarios[@]}"; do
+        # shellcheck disable=SC2086
+        printf '%s | %s | %.0f | %.2f | %.3f\n' "$sc" "$(goal "$sc")" \
+            "$(median ${rps[$sc]})" "$(median ${p99[$sc]})" "$(median ${ratio[$sc]})"
+    done
+    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); full wrk output in $log"
+} | tee -a "$log"
+exit "$failed"
