@@ -850,35 +850,52 @@ macro_rules! inspection_impl {
             }
 
             async fn register(&self, round_id: Option<&str>, meeting_id: Option<&str>, today: chrono::NaiveDate) -> R<Register> {
-                let by_category = sqlx::query_as::<_, NamedCount>(concat!(
-                    "SELECT k.name AS name, COUNT(c.id) AS count FROM concern c JOIN concern_category k ON k.id = c.category_id",
-                    " WHERE (CAST($1 AS TEXT) IS NULL OR c.round_id = $1) AND (CAST($2 AS TEXT) IS NULL OR c.meeting_id = $2)",
-                    " GROUP BY k.name, k.position ORDER BY k.position"
-                ))
-                .bind(round_id)
-                .bind(meeting_id)
-                .fetch_all(&self.read)
-                .await?;
-                let by_state = sqlx::query_as::<_, NamedCount>(concat!(
-                    "SELECT c.state AS name, COUNT(*) AS count FROM concern c",
-                    " WHERE (CAST($1 AS TEXT) IS NULL OR c.round_id = $1) AND (CAST($2 AS TEXT) IS NULL OR c.meeting_id = $2)",
-                    " GROUP BY c.state ORDER BY c.state"
-                ))
-                .bind(round_id)
-                .bind(meeting_id)
-                .fetch_all(&self.read)
-                .await?;
-                let (total, on_spot, overdue): (i64, i64, i64) = sqlx::query_as(concat!(
-                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.on_spot THEN 1 ELSE 0 END), 0), \
-                     COALESCE(SUM(CASE WHEN c.state IN ('assigned', 'rectifying') AND c.answer_deadline < $3 THEN 1 ELSE 0 END), 0) FROM concern c",
-                    " WHERE (CAST($1 AS TEXT) IS NULL OR c.round_id = $1) AND (CAST($2 AS TEXT) IS NULL OR c.meeting_id = $2)"
-                ))
-                .bind(round_id)
-                .bind(meeting_id)
-                .bind(today)
-                .fetch_one(&self.read)
-                .await?;
-                Ok(Register { total, on_spot, overdue, by_category, by_state })
+                // One grouped query, filtered on one indexed column: a public page under load
+                // must not scan the whole table three times.
+                macro_rules! register_sql {
+                    ($where:literal) => {
+                        concat!(
+                            "SELECT k.name, k.position, c.state, COUNT(*), \
+                             COALESCE(SUM(CASE WHEN c.on_spot THEN 1 ELSE 0 END), 0), \
+                             COALESCE(SUM(CASE WHEN c.state IN ('assigned', 'rectifying') AND c.answer_deadline < $2 THEN 1 ELSE 0 END), 0) \
+                             FROM concern c JOIN concern_category k ON k.id = c.category_id WHERE ",
+                            $where,
+                            " GROUP BY k.name, k.position, c.state"
+                        )
+                    };
+                }
+                let (sql, key): (&'static str, Option<&str>) = match (meeting_id, round_id) {
+                    (Some(m), _) => (register_sql!("c.meeting_id = $1"), Some(m)),
+                    (None, Some(r)) => (register_sql!("c.round_id = $1"), Some(r)),
+                    (None, None) => (register_sql!("CAST($1 AS TEXT) IS NULL"), None),
+                };
+                let rows: Vec<(String, i64, String, i64, i64, i64)> =
+                    sqlx::query_as(sql).bind(key).bind(today).fetch_all(&self.read).await?;
+                let (mut total, mut on_spot, mut overdue) = (0, 0, 0);
+                let mut by_category: Vec<(i64, NamedCount)> = Vec::new();
+                let mut by_state: Vec<NamedCount> = Vec::new();
+                for (category, position, state, count, spot, late) in rows {
+                    total += count;
+                    on_spot += spot;
+                    overdue += late;
+                    match by_category.iter_mut().find(|(_, c)| c.name == category) {
+                        Some((_, c)) => c.count += count,
+                        None => by_category.push((position, NamedCount { name: category, count })),
+                    }
+                    match by_state.iter_mut().find(|c| c.name == state) {
+                        Some(c) => c.count += count,
+                        None => by_state.push(NamedCount { name: state, count }),
+                    }
+                }
+                by_category.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+                by_state.sort_by(|a, b| a.name.cmp(&b.name));
+                Ok(Register {
+                    total,
+                    on_spot,
+                    overdue,
+                    by_category: by_category.into_iter().map(|(_, c)| c).collect(),
+                    by_state,
+                })
             }
         }
     };
