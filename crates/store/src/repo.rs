@@ -268,7 +268,13 @@ pub trait InspectionRepo: Send + Sync {
     async fn get_meeting(&self, reach: &Reach, id: &str) -> R<Meeting>;
     /// Looks a meeting up for the public form (it says only where and when).
     async fn public_meeting(&self, id: &str) -> R<Meeting>;
-    async fn create_meeting(&self, actor: &Actor, input: &qinglian_domain::inspection::MeetingInput) -> R<Meeting>;
+    /// Schedules a meeting in a round the caller reaches (another round is `NotFound`).
+    async fn create_meeting(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        input: &qinglian_domain::inspection::MeetingInput,
+    ) -> R<Meeting>;
     async fn record_meeting(
         &self,
         actor: &Actor,

@@ -220,10 +220,22 @@ async fn rounds_groups_and_recusal(store: &dyn Store) {
     let sec = store.reach_of(&w.secretary_account).await.unwrap();
     assert!(store.list_rounds(&sec).await.unwrap().is_empty());
     not_found(store.get_round(&sec, &round.id).await.unwrap_err());
+    // Nor may they schedule a meeting in it: the store checks the reach, not the caller.
+    let meeting = MeetingInput::parse(
+        &round.id,
+        &group.group.id,
+        &w.west_village,
+        "村委会",
+        "2026-10-10T09:00",
+        vec![],
+    )
+    .unwrap();
+    not_found(store.create_meeting(&a, &sec, &meeting).await.unwrap_err());
     // A meeting only in a target village of the group.
     let e = store
         .create_meeting(
             &a,
+            &qinglian_domain::scope::Reach::everything(),
             &MeetingInput::parse(
                 &round.id,
                 &group.group.id,
@@ -263,6 +275,7 @@ async fn a_concern_runs_its_course_within_reach(store: &dyn Store) {
     let meeting = store
         .create_meeting(
             &a,
+            &qinglian_domain::scope::Reach::everything(),
             &MeetingInput::parse(
                 &round.id,
                 &group.group.id,

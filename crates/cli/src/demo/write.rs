@@ -229,7 +229,7 @@ impl<'a> Writer<'a> {
             )?;
             let row = self
                 .store
-                .create_meeting(&self.actor, &input)
+                .create_meeting(&self.actor, &qinglian_domain::scope::Reach::everything(), &input)
                 .await
                 .map_err(at("on-site meetings"))?;
             meetings.push(row.meeting.id);

@@ -494,7 +494,8 @@ macro_rules! inspection_impl {
                 self.meeting_with_departments(row).await
             }
 
-            async fn create_meeting(&self, actor: &Actor, input: &qinglian_domain::inspection::MeetingInput) -> R<Meeting> {
+            async fn create_meeting(&self, actor: &Actor, reach: &qinglian_domain::scope::Reach, input: &qinglian_domain::inspection::MeetingInput) -> R<Meeting> {
+                self.get_round(reach, &input.round_id).await?;
                 let id = new_id();
                 let mut tx = self.begin_write().await?;
                 let township: Option<String> = sqlx::query_scalar(

@@ -178,11 +178,9 @@ pub async fn create_meeting(
         &body.starts_at,
         body.department_ids,
     )?;
-    // Only within a round the user reaches: an unknown or foreign round is not found.
-    state.store.get_round(&reach, &input.round_id).await?;
     Ok((
         StatusCode::CREATED,
-        ApiJson(state.store.create_meeting(&user.actor, &input).await?),
+        ApiJson(state.store.create_meeting(&user.actor, &reach, &input).await?),
     ))
 }
 

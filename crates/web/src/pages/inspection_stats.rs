@@ -269,12 +269,6 @@ pub async fn schedule_meeting(
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
     let form = SetupForm::from_body(&body).map_err(|e| PageError::new(e, t.lang))?;
-    // Only in a round the user reaches; a foreign round is not found.
-    state
-        .store
-        .get_round(&reach, &id)
-        .await
-        .map_err(|e| PageError::new(e, t.lang))?;
     let target = form.one("target");
     let (group_id, village_id) = target.split_once(':').unwrap_or(("", ""));
     let result = match qinglian_domain::inspection::MeetingInput::parse(
@@ -287,7 +281,7 @@ pub async fn schedule_meeting(
     ) {
         Ok(input) => state
             .store
-            .create_meeting(&user.actor, &input)
+            .create_meeting(&user.actor, &reach, &input)
             .await
             .map(|_| ())
             .map_err(AppError::from),

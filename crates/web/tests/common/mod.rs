@@ -289,6 +289,7 @@ impl TestApp {
         let meeting = store
             .create_meeting(
                 &a,
+                &qinglian_domain::scope::Reach::everything(),
                 &MeetingInput::parse(
                     &round.id,
                     &group.group.id,
