@@ -29,6 +29,14 @@ pub enum Action {
     ReadComplainant,
     /// Take a step on a concern: as the group (`RunMeeting`) or as its department (`AnswerConcern`).
     ActOnConcern,
+    /// See the clues and cases within reach (never of one's own township; every read audited).
+    ReadCases,
+    /// Register clues, dispose of them, open cases and form cross-handling teams.
+    ManageCases,
+    /// Plan remote interviews and, as their investigator, run the procedure and the transcript.
+    ConductInterview,
+    /// Read a protected witness's real identity from the classified volume (reasoned, audited).
+    RevealWitness,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -49,6 +57,18 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::AnswerConcern => matches!(role, DepartmentOfficer),
         Action::ReadComplainant => matches!(role, CommissionLeader | CaseManager | InspectionGroupMember),
         Action::ActOnConcern => may(role, Action::RunMeeting) || may(role, Action::AnswerConcern),
+        Action::ReadCases => matches!(
+            role,
+            CommissionLeader | CaseManager | SupervisionOffice | TownshipSecretary | StationedGroupHead
+        ),
+        Action::ManageCases => matches!(role, CaseManager | SupervisionOffice),
+        Action::ConductInterview => {
+            matches!(
+                role,
+                CaseManager | SupervisionOffice | TownshipSecretary | StationedGroupHead
+            )
+        }
+        Action::RevealWitness => matches!(role, CommissionLeader | CaseManager),
     }
 }
 
@@ -77,5 +97,28 @@ mod tests {
         assert!(may(Role::DepartmentOfficer, Action::ReadInspection));
         assert!(!may(Role::DepartmentOfficer, Action::ReadComplainant));
         assert!(!may(Role::DepartmentOfficer, Action::RunMeeting));
+    }
+
+    #[test]
+    fn case_data_is_for_the_commission_and_the_township_secretaries_only() {
+        for role in [
+            Role::SystemAdmin,
+            Role::Auditor,
+            Role::DepartmentOfficer,
+            Role::VillageLiaison,
+            Role::InspectionGroupMember,
+        ] {
+            for action in [
+                Action::ReadCases,
+                Action::ManageCases,
+                Action::ConductInterview,
+                Action::RevealWitness,
+            ] {
+                assert!(!may(role, action), "{role:?} {action:?}");
+            }
+        }
+        assert!(may(Role::TownshipSecretary, Action::ConductInterview));
+        assert!(!may(Role::TownshipSecretary, Action::RevealWitness));
+        assert!(!may(Role::TownshipSecretary, Action::ManageCases));
     }
 }

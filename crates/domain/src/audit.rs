@@ -51,10 +51,22 @@ pub enum AuditAction {
     ComplainantView,
     ReceiptLookup,
     CategoryCreate,
+    ClueCreate,
+    ClueDispose,
+    ClueView,
+    CaseOpen,
+    CaseView,
+    TeamMemberAdd,
+    InterviewPlan,
+    InterviewView,
+    InterviewAct,
+    InterviewAttach,
+    TranscriptSave,
+    WitnessReveal,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 56] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -99,6 +111,18 @@ impl AuditAction {
         Self::ComplainantView,
         Self::ReceiptLookup,
         Self::CategoryCreate,
+        Self::ClueCreate,
+        Self::ClueDispose,
+        Self::ClueView,
+        Self::CaseOpen,
+        Self::CaseView,
+        Self::TeamMemberAdd,
+        Self::InterviewPlan,
+        Self::InterviewView,
+        Self::InterviewAct,
+        Self::InterviewAttach,
+        Self::TranscriptSave,
+        Self::WitnessReveal,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -147,6 +171,18 @@ impl AuditAction {
             Self::ComplainantView => "concern.complainant_view",
             Self::ReceiptLookup => "concern.receipt_lookup",
             Self::CategoryCreate => "concern_category.create",
+            Self::ClueCreate => "clue.create",
+            Self::ClueDispose => "clue.dispose",
+            Self::ClueView => "clue.view",
+            Self::CaseOpen => "case.open",
+            Self::CaseView => "case.view",
+            Self::TeamMemberAdd => "case_team.add",
+            Self::InterviewPlan => "interview.plan",
+            Self::InterviewView => "interview.view",
+            Self::InterviewAct => "interview.act",
+            Self::InterviewAttach => "interview.attach",
+            Self::TranscriptSave => "transcript.save",
+            Self::WitnessReveal => "witness.reveal",
         }
     }
 

@@ -3,9 +3,11 @@
 pub mod access;
 pub mod article;
 pub mod audit;
+pub mod case;
 pub mod division;
 pub mod error;
 pub mod inspection;
+pub mod interview;
 pub mod org;
 pub mod password_policy;
 pub mod rating;

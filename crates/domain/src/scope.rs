@@ -134,6 +134,9 @@ pub struct Reach {
     pub departments: BTreeSet<String>,
     pub rounds: BTreeSet<String>,
     pub cases: BTreeSet<String>,
+    /// The user's own townships (home and posting): never reached for clues and cases,
+    /// whatever else the user holds (`case::reaches_case`).
+    pub own_townships: BTreeSet<String>,
 }
 
 impl Reach {

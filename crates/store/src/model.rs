@@ -562,3 +562,153 @@ pub struct NamedCount {
     pub name: String,
     pub count: i64,
 }
+
+/// A clue as the register lists it (case data: every read is audited).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Clue {
+    pub id: String,
+    pub number: String,
+    pub source: String,
+    pub subject_name: String,
+    pub subject_unit: String,
+    pub township_id: String,
+    pub township_name: String,
+    pub summary: String,
+    pub received_on: chrono::NaiveDate,
+    pub disposition: Option<String>,
+    pub case_id: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One decision on a clue.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ClueEvent {
+    pub version: i64,
+    pub disposition: String,
+    pub note: String,
+    pub actor_name: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A member of a clue's cross-handling team.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TeamMember {
+    pub staff_id: String,
+    pub name: String,
+    pub home_township_name: Option<String>,
+    pub posting_unit_name: Option<String>,
+    pub added_at: DateTime<Utc>,
+}
+
+/// A clue with its history and team, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ClueDetail {
+    pub clue: Clue,
+    pub events: Vec<ClueEvent>,
+    pub team: Vec<TeamMember>,
+}
+
+/// Filters of the clue register.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClueFilter {
+    pub township_id: Option<String>,
+    /// `pending` for clues without a disposition, else a disposition.
+    pub disposition: Option<String>,
+}
+
+/// A case opened from a clue.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CaseFile {
+    pub id: String,
+    pub number: String,
+    pub clue_id: String,
+    pub township_id: String,
+    pub township_name: String,
+    pub subject_name: String,
+    pub subject_unit: String,
+    pub opened_on: chrono::NaiveDate,
+    pub state: String,
+    pub interview_count: i64,
+}
+
+/// An interview as listed and shown (the witness by the name the plan shows).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Interview {
+    pub id: String,
+    pub case_id: String,
+    pub case_number: String,
+    pub clue_id: String,
+    pub township_id: String,
+    pub witness_shown: String,
+    pub witness_protected: bool,
+    pub platform: String,
+    pub link: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub consent_caller_name: String,
+    pub consent_called_at: DateTime<Utc>,
+    pub consent_agreed: String,
+    pub done_step: Option<String>,
+    pub paused: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An unprotected witness's identity, shown to the case's people.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct WitnessClear {
+    pub witness_name: Option<String>,
+    pub witness_id_number: Option<String>,
+    pub witness_phone: Option<String>,
+}
+
+/// An investigator of an interview and whether they have checked in.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Investigator {
+    pub staff_id: String,
+    pub name: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+/// One act of the procedure log.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct InterviewEvent {
+    pub seq: i64,
+    pub kind: String,
+    pub step: Option<String>,
+    pub detail: Option<String>,
+    pub actor_staff_id: String,
+    pub actor_name: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A saved version of a transcript; the body is the JSON array of question/answer pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TranscriptVersion {
+    pub number: i64,
+    pub body: String,
+    pub sha256: String,
+    pub author_name: String,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// A file of the evidence store attached to an interview.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct InterviewFile {
+    pub evidence_file_id: String,
+    pub kind: String,
+    pub attached_by_name: String,
+    pub attached_at: DateTime<Utc>,
+}
+
+/// Everything an interview's page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct InterviewDetail {
+    pub interview: Interview,
+    pub witness: Option<WitnessClear>,
+    pub investigators: Vec<Investigator>,
+    pub events: Vec<InterviewEvent>,
+    pub transcript: Option<TranscriptVersion>,
+    pub files: Vec<InterviewFile>,
+}

@@ -335,10 +335,94 @@ pub trait InspectionRepo: Send + Sync {
     -> R<Register>;
 }
 
+/// Clues, cases, their cross-handling teams and remote interviews. Every read of one record is
+/// audited; a record placed in the caller's own township is `NotFound` whatever their reach.
+#[async_trait]
+pub trait CaseRepo: Send + Sync {
+    async fn list_clues(&self, actor: &Actor, reach: &Reach, filter: &ClueFilter, page: PageRequest) -> R<Paged<Clue>>;
+    async fn get_clue(&self, actor: &Actor, reach: &Reach, id: &str) -> R<ClueDetail>;
+    async fn create_clue(&self, actor: &Actor, input: &qinglian_domain::case::ClueInput) -> R<Clue>;
+    /// Records a disposition; `CaseOpened` opens the case in the same transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn dispose_clue(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        expected_version: Option<i64>,
+        disposition: qinglian_domain::case::Disposition,
+        note: &qinglian_domain::inspection::Text,
+        today: chrono::NaiveDate,
+    ) -> R<Clue>;
+    /// Adds a member to a clue's cross-handling team; never someone of the clue's township.
+    async fn add_team_member(&self, actor: &Actor, reach: &Reach, clue_id: &str, staff_id: &str) -> R<()>;
+    async fn list_cases(&self, actor: &Actor, reach: &Reach, page: PageRequest) -> R<Paged<CaseFile>>;
+    async fn get_case(&self, actor: &Actor, reach: &Reach, id: &str) -> R<CaseFile>;
+
+    /// Plans an interview; investigators must be on the case's team. `sealed_identity` is the
+    /// protected witness's real identity, already sealed by the caller.
+    async fn plan_interview(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        case_id: &str,
+        plan: &qinglian_domain::interview::PlanInput,
+        sealed_identity: Option<&str>,
+    ) -> R<Interview>;
+    async fn list_interviews(&self, actor: &Actor, reach: &Reach, case_id: &str) -> R<Vec<Interview>>;
+    async fn get_interview(&self, actor: &Actor, reach: &Reach, id: &str) -> R<InterviewDetail>;
+    /// Takes one act of the procedure, judged by `interview::next`.
+    async fn interview_act(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        act: &qinglian_domain::interview::Act,
+        now: DateTime<Utc>,
+    ) -> R<InterviewDetail>;
+    /// Saves the transcript as a new version when it changed since `base`; a stale base is a
+    /// conflict, a frozen transcript is refused.
+    async fn save_transcript(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        base: i64,
+        entries: &[qinglian_domain::interview::QaEntry],
+        now: DateTime<Utc>,
+    ) -> R<TranscriptVersion>;
+    async fn transcript_versions(&self, actor: &Actor, reach: &Reach, id: &str) -> R<Vec<TranscriptVersion>>;
+    async fn attach_interview_file(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        evidence_file_id: &str,
+        kind: &str,
+    ) -> R<()>;
+    /// The sealed real identity of a protected witness, for a reasoned and audited reveal.
+    async fn reveal_witness(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        reason: &qinglian_domain::inspection::Text,
+    ) -> R<String>;
+}
+
 /// Everything the application stores.
 #[async_trait]
 pub trait Store:
-    OrgRepo + DivisionRepo + ArticleRepo + JobRepo + AccountRepo + AuditRepo + LedgerRepo + ScopeRepo + InspectionRepo
+    OrgRepo
+    + DivisionRepo
+    + ArticleRepo
+    + JobRepo
+    + AccountRepo
+    + AuditRepo
+    + LedgerRepo
+    + ScopeRepo
+    + InspectionRepo
+    + CaseRepo
 {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.

@@ -388,7 +388,11 @@ pub mod cap {
         ManageInspection,
         RunMeeting,
         ReadComplainant,
-        ActOnConcern
+        ActOnConcern,
+        ReadCases,
+        ManageCases,
+        ConductInterview,
+        RevealWitness
     );
 }
 

@@ -115,6 +115,7 @@ pub(crate) fn zone_member_exists_sql(kind: qinglian_domain::org::ZoneKind) -> &'
 mod account;
 mod article;
 mod audit;
+pub(crate) mod case;
 mod division;
 pub(crate) mod inspection;
 mod job;
@@ -125,6 +126,7 @@ pub(crate) mod scope;
 pub(crate) use account::account_impl;
 pub(crate) use article::article_impl;
 pub(crate) use audit::{audit_impl, audit_where};
+pub(crate) use case::case_impl;
 pub(crate) use division::division_impl;
 pub(crate) use inspection::{concern_select, inspection_impl, meeting_select, round_select};
 pub(crate) use job::job_impl;
@@ -160,6 +162,7 @@ macro_rules! portable_repos {
             crate::portable::ledger_impl!($store);
             crate::portable::scope_impl!($store);
             crate::portable::inspection_impl!($store);
+            crate::portable::case_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;
         }
     };

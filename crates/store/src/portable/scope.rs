@@ -89,13 +89,13 @@ macro_rules! scope_impl {
 
             async fn reach_of(&self, account_id: &str) -> R<qinglian_domain::scope::Reach> {
                 use qinglian_domain::scope::{Reach, Scope, ScopeKind};
-                let row: Option<(String, String, Option<String>, String)> = sqlx::query_as(
-                    "SELECT s.role, s.posting_kind, s.posting_unit_id, s.id FROM account a JOIN staff s ON s.id = a.staff_id WHERE a.id = $1",
+                let row: Option<(String, String, Option<String>, String, Option<String>)> = sqlx::query_as(
+                    "SELECT s.role, s.posting_kind, s.posting_unit_id, s.id, s.home_township_id FROM account a JOIN staff s ON s.id = a.staff_id WHERE a.id = $1",
                 )
                 .bind(account_id)
                 .fetch_optional(&self.read)
                 .await?;
-                let Some((role, posting_kind, posting_unit, staff_id)) = row else {
+                let Some((role, posting_kind, posting_unit, staff_id, home_township)) = row else {
                     return Ok(Reach::default());
                 };
                 let role = Role::parse("role", &role)?;
@@ -166,6 +166,17 @@ macro_rules! scope_impl {
                     .fetch_all(&self.read)
                     .await?;
                     reach.rounds.extend(rounds);
+                    // Cross-handling teams reach their clues (and the cases opened from them).
+                    let clues: Vec<String> = sqlx::query_scalar("SELECT clue_id FROM case_team_member WHERE staff_id = $1")
+                        .bind(&staff_id)
+                        .fetch_all(&self.read)
+                        .await?;
+                    reach.cases.extend(clues);
+                }
+                // One's own townships are never reached for clues and cases (cross-handling).
+                reach.own_townships.extend(home_township);
+                if posting == qinglian_domain::role::PostingKind::Township {
+                    reach.own_townships.extend(posting_unit.clone());
                 }
                 Ok(reach)
             }

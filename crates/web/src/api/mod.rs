@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI document generated from the handlers.
 
 mod articles;
+pub(crate) mod cases;
 mod divisions;
 pub(crate) mod inspection;
 mod ledger;
@@ -64,6 +65,18 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(inspection::create_public_concern))
         .routes(routes!(inspection::lookup_receipt))
         .routes(routes!(inspection::villager_step_api))
+        .routes(routes!(cases::list_clues, cases::create_clue))
+        .routes(routes!(cases::get_clue))
+        .routes(routes!(cases::dispose_clue))
+        .routes(routes!(cases::add_team_member))
+        .routes(routes!(cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::plan_interview))
+        .routes(routes!(cases::get_interview))
+        .routes(routes!(cases::interview_act))
+        .routes(routes!(cases::save_transcript))
+        .routes(routes!(cases::transcript_versions))
+        .routes(routes!(cases::reveal_witness))
         .split_for_parts()
 }
 
@@ -72,7 +85,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub const ACCESS: &[(&str, &str, Access)] = {
     use Access::{Can, Public};
     use qinglian_domain::access::Action::{
-        ActOnConcern, EditOrg, ManageInspection, ReadComplainant, ReadInspection, ReadOrg, RunMeeting,
+        ActOnConcern, ConductInterview, EditOrg, ManageCases, ManageInspection, ReadCases, ReadComplainant,
+        ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
     &[
         ("GET", "/api/v1/county", Can(ReadOrg)),
@@ -128,6 +142,19 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("POST", "/api/v1/public/concerns", Public),
         ("POST", "/api/v1/public/receipt", Public),
         ("POST", "/api/v1/public/receipt/steps", Public),
+        ("GET", "/api/v1/clues", Can(ReadCases)),
+        ("POST", "/api/v1/clues", Can(ManageCases)),
+        ("GET", "/api/v1/clues/{id}", Can(ReadCases)),
+        ("POST", "/api/v1/clues/{id}/dispositions", Can(ManageCases)),
+        ("POST", "/api/v1/clues/{id}/team", Can(ManageCases)),
+        ("GET", "/api/v1/cases", Can(ReadCases)),
+        ("GET", "/api/v1/cases/{id}", Can(ReadCases)),
+        ("POST", "/api/v1/cases/{id}/interviews", Can(ConductInterview)),
+        ("GET", "/api/v1/interviews/{id}", Can(ReadCases)),
+        ("POST", "/api/v1/interviews/{id}/acts", Can(ConductInterview)),
+        ("PUT", "/api/v1/interviews/{id}/transcript", Can(ConductInterview)),
+        ("GET", "/api/v1/interviews/{id}/transcript/versions", Can(ReadCases)),
+        ("POST", "/api/v1/interviews/{id}/witness", Can(RevealWitness)),
     ]
 };
 
