@@ -2,13 +2,16 @@
 
 pub mod access;
 pub mod article;
+pub mod assignment;
 pub mod audit;
+pub mod convener;
 pub mod division;
 pub mod error;
 pub mod inspection;
 pub mod org;
 pub mod password_policy;
 pub mod rating;
+pub mod recusal;
 pub mod role;
 pub mod scope;
 pub mod signin;
