@@ -149,13 +149,22 @@ fn prepare(clues: &[OpenClue], facts: &Facts, overrides: &[Override], model: &Co
     for o in overrides {
         by_subject.entry(o.subject_id()).or_default().push(o);
     }
+    // Townships numbered by the distance table alone: a township nobody works in still has
+    // distances.
+    let mut towns: HashMap<&str, u32> = HashMap::new();
     let mut km: HashMap<(u32, u32), u32> = HashMap::new();
     for (a, b, d) in &model.distances {
-        if let (Some(a), Some(b)) = (facts.id_of(a), facts.id_of(b)) {
-            km.insert((a, b), *d);
-            km.insert((b, a), *d);
-        }
+        let n = towns.len() as u32;
+        let a = *towns.entry(a.as_str()).or_insert(n);
+        let n = towns.len() as u32;
+        let b = *towns.entry(b.as_str()).or_insert(n);
+        km.insert((a, b), *d);
+        km.insert((b, a), *d);
     }
+    let base: Vec<Option<u32>> = staff
+        .iter()
+        .map(|m| m.posting_township_id.as_deref().and_then(|t| towns.get(t).copied()))
+        .collect();
     let room: Vec<i64> = staff
         .iter()
         .map(|m| {
@@ -186,7 +195,7 @@ fn prepare(clues: &[OpenClue], facts: &Facts, overrides: &[Override], model: &Co
         let mut eligible = Vec::new();
         let mut at_capacity = Vec::new();
         let mut travel = Vec::new();
-        let town = facts.id_of(&clue.subject.township_id);
+        let town = towns.get(clue.subject.township_id.as_str()).copied();
         for (i, x) in all.iter().enumerate() {
             if !x.is_empty() {
                 for e in x.iter() {
@@ -202,7 +211,7 @@ fn prepare(clues: &[OpenClue], facts: &Facts, overrides: &[Override], model: &Co
                 at_capacity.push(i);
             } else {
                 let in_zone = key.zone == NONE || key.zone == facts.zone_of(i);
-                let d = town.and_then(|t| km.get(&(facts.posting_township_of(i), t)).copied());
+                let d = town.zip(base[i]).and_then(|(t, b)| km.get(&(b, t)).copied());
                 let cost = if in_zone { 0 } else { i64::from(model.out_of_zone) }
                     + i64::from(model.per_km) * i64::from(d.unwrap_or(0));
                 eligible.push(i as u32);

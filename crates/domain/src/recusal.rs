@@ -346,14 +346,6 @@ impl Facts {
         self.keys[staff].zone
     }
 
-    pub(crate) fn posting_township_of(&self, staff: usize) -> u32 {
-        self.keys[staff].posting_township
-    }
-
-    pub(crate) fn id_of(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
-    }
-
     /// Every exclusion of every staff member for one subject, indexed like `staff()`.
     pub(crate) fn exclusions_all(&self, s: &SubjectKey) -> Vec<Exclusions> {
         let mut out: Vec<Exclusions> = self

@@ -173,3 +173,28 @@ fn the_same_input_gives_the_same_proposal() {
     let b = propose(&clues, &f, &[], &CostModel::default());
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_clue_that_does_not_fit_gives_back_what_it_took() {
+    let f = Facts::new(
+        vec![staff("a", "t1", "z1", 0, Some(1)), staff("b", "t2", "z1", 0, Some(1))],
+        &[],
+        &[],
+        Policy::default(),
+    );
+    let clues = [
+        clue("c0", "t2", "z1", 1), // only a
+        clue("c1", "t9", "z1", 2), // a and b, but a is taken: b is tried, then released
+        clue("c2", "t1", "z1", 1), // only b
+    ];
+    let p = propose(&clues, &f, &[], &CostModel::default());
+    assert_eq!(team(&p, 0), vec![0]);
+    assert_eq!(
+        p.clues[1].team,
+        Err(Unstaffed::TakenByEarlierClues {
+            with_room: 2,
+            needed: 2
+        })
+    );
+    assert_eq!(team(&p, 2), vec![1]);
+}
