@@ -392,6 +392,12 @@ impl Facts {
         out
     }
 
+    /// Every staff member's exclusions for `subject`, indexed like `staff()` (before overrides):
+    /// what a form for picking a team by hand shows.
+    pub fn exclusions_for(&self, subject: &Subject) -> Vec<Exclusions> {
+        self.exclusions_all(&self.subject_key(subject))
+    }
+
     /// Every reason `staff_id` may not handle `subject`, in reporting order; `None` for an
     /// unknown staff member.
     pub fn exclusions(&self, subject: &Subject, staff_id: &str) -> Option<Exclusions> {
