@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::recusal::{Exclusion, Exclusions, Facts, NONE, Override, Subject};
 
@@ -126,12 +126,6 @@ pub struct Proposal {
     pub loads_after: Vec<u32>,
     /// The model's cost of the proposal (comparable only under the same model and input).
     pub cost: i64,
-}
-
-impl Serialize for Exclusions {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
-    }
 }
 
 /// The per-clue facts the solver needs, before any flow.

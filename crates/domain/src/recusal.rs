@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 #[cfg(test)]
 mod tests;
@@ -196,6 +196,13 @@ impl Exclusions {
 
     pub fn len(self) -> usize {
         self.0.count_ones() as usize
+    }
+}
+
+/// Serialised as the list of exclusions, in reporting order.
+impl Serialize for Exclusions {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
     }
 }
 
