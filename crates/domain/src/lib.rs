@@ -2,8 +2,10 @@
 
 pub mod access;
 pub mod article;
+pub mod assignment;
 pub mod audit;
 pub mod case;
+pub mod convener;
 pub mod division;
 pub mod error;
 pub mod inspection;
@@ -11,6 +13,7 @@ pub mod interview;
 pub mod org;
 pub mod password_policy;
 pub mod rating;
+pub mod recusal;
 pub mod role;
 pub mod scope;
 pub mod signin;
