@@ -326,7 +326,7 @@ async fn take_step(web: &WebDriver, label: &str, code: &str, detail: &str) -> We
         .await?
         .click()
         .await?;
-    web.query(By::Css(&format!("#procedure li.done[data-step='{code}']")))
+    web.query(By::Css(format!("#procedure li.done[data-step='{code}']")))
         .first()
         .await?;
     Ok(())
