@@ -29,6 +29,8 @@ pub enum Action {
     ReadComplainant,
     /// Take a step on a concern: as the group (`RunMeeting`) or as its department (`AnswerConcern`).
     ActOnConcern,
+    /// Upload evidence files, read their records and chain of custody, download them.
+    HandleEvidence,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -49,6 +51,8 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::AnswerConcern => matches!(role, DepartmentOfficer),
         Action::ReadComplainant => matches!(role, CommissionLeader | CaseManager | InspectionGroupMember),
         Action::ActOnConcern => may(role, Action::RunMeeting) || may(role, Action::AnswerConcern),
+        // Case evidence: those who gather and manage it, never the administrator or the auditor.
+        Action::HandleEvidence => matches!(role, CaseManager | SupervisionOffice | TownshipSecretary),
     }
 }
 
@@ -77,5 +81,17 @@ mod tests {
         assert!(may(Role::DepartmentOfficer, Action::ReadInspection));
         assert!(!may(Role::DepartmentOfficer, Action::ReadComplainant));
         assert!(!may(Role::DepartmentOfficer, Action::RunMeeting));
+    }
+
+    #[test]
+    fn evidence_is_handled_by_case_staff_only() {
+        let handlers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| may(*r, Action::HandleEvidence))
+            .collect();
+        assert_eq!(
+            handlers,
+            vec![Role::CaseManager, Role::SupervisionOffice, Role::TownshipSecretary]
+        );
     }
 }

@@ -51,10 +51,16 @@ pub enum AuditAction {
     ComplainantView,
     ReceiptLookup,
     CategoryCreate,
+    EvidenceIntake,
+    EvidenceAccess,
+    EvidenceDownload,
+    EvidenceExport,
+    EvidenceVerify,
+    EvidenceVerifyFailed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 50] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -99,6 +105,12 @@ impl AuditAction {
         Self::ComplainantView,
         Self::ReceiptLookup,
         Self::CategoryCreate,
+        Self::EvidenceIntake,
+        Self::EvidenceAccess,
+        Self::EvidenceDownload,
+        Self::EvidenceExport,
+        Self::EvidenceVerify,
+        Self::EvidenceVerifyFailed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -147,6 +159,12 @@ impl AuditAction {
             Self::ComplainantView => "concern.complainant_view",
             Self::ReceiptLookup => "concern.receipt_lookup",
             Self::CategoryCreate => "concern_category.create",
+            Self::EvidenceIntake => "evidence.intake",
+            Self::EvidenceAccess => "evidence.access",
+            Self::EvidenceDownload => "evidence.download",
+            Self::EvidenceExport => "evidence.export",
+            Self::EvidenceVerify => "evidence.verify",
+            Self::EvidenceVerifyFailed => "evidence.verify_failed",
         }
     }
 

@@ -5,6 +5,7 @@ pub mod article;
 pub mod audit;
 pub mod division;
 pub mod error;
+pub mod evidence;
 pub mod inspection;
 pub mod org;
 pub mod password_policy;

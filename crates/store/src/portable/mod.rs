@@ -116,6 +116,7 @@ mod account;
 mod article;
 mod audit;
 mod division;
+pub(crate) mod evidence;
 pub(crate) mod inspection;
 mod job;
 mod ledger;
@@ -126,6 +127,7 @@ pub(crate) use account::account_impl;
 pub(crate) use article::article_impl;
 pub(crate) use audit::{audit_impl, audit_where};
 pub(crate) use division::division_impl;
+pub(crate) use evidence::evidence_impl;
 pub(crate) use inspection::{concern_select, inspection_impl, meeting_select, round_select};
 pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
@@ -160,6 +162,7 @@ macro_rules! portable_repos {
             crate::portable::ledger_impl!($store);
             crate::portable::scope_impl!($store);
             crate::portable::inspection_impl!($store);
+            crate::portable::evidence_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;
         }
     };
