@@ -37,6 +37,8 @@ pub enum Action {
     ConductInterview,
     /// Read a protected witness's real identity from the classified volume (reasoned, audited).
     RevealWitness,
+    /// Upload evidence files, read their records and chain of custody, download them.
+    HandleEvidence,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -69,6 +71,10 @@ pub fn may(role: Role, action: Action) -> bool {
             )
         }
         Action::RevealWitness => matches!(role, CommissionLeader | CaseManager),
+        // Case evidence: those who gather and manage it, never the administrator or the auditor.
+        Action::HandleEvidence => {
+            matches!(role, CaseManager | SupervisionOffice | TownshipSecretary | StationedGroupHead)
+        }
     }
 }
 
@@ -120,5 +126,14 @@ mod tests {
         assert!(may(Role::TownshipSecretary, Action::ConductInterview));
         assert!(!may(Role::TownshipSecretary, Action::RevealWitness));
         assert!(!may(Role::TownshipSecretary, Action::ManageCases));
+    fn evidence_is_handled_by_case_staff_only() {
+        let handlers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| may(*r, Action::HandleEvidence))
+            .collect();
+        assert_eq!(
+            handlers,
+            vec![Role::CaseManager, Role::SupervisionOffice, Role::TownshipSecretary]
+        );
     }
 }

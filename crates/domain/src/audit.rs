@@ -63,10 +63,16 @@ pub enum AuditAction {
     InterviewAttach,
     TranscriptSave,
     WitnessReveal,
+    EvidenceIntake,
+    EvidenceAccess,
+    EvidenceDownload,
+    EvidenceExport,
+    EvidenceVerify,
+    EvidenceVerifyFailed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 56] = [
+    pub const ALL: [AuditAction; 62] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -123,6 +129,12 @@ impl AuditAction {
         Self::InterviewAttach,
         Self::TranscriptSave,
         Self::WitnessReveal,
+        Self::EvidenceIntake,
+        Self::EvidenceAccess,
+        Self::EvidenceDownload,
+        Self::EvidenceExport,
+        Self::EvidenceVerify,
+        Self::EvidenceVerifyFailed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -183,6 +195,12 @@ impl AuditAction {
             Self::InterviewAttach => "interview.attach",
             Self::TranscriptSave => "transcript.save",
             Self::WitnessReveal => "witness.reveal",
+            Self::EvidenceIntake => "evidence.intake",
+            Self::EvidenceAccess => "evidence.access",
+            Self::EvidenceDownload => "evidence.download",
+            Self::EvidenceExport => "evidence.export",
+            Self::EvidenceVerify => "evidence.verify",
+            Self::EvidenceVerifyFailed => "evidence.verify_failed",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Qinglian's storage: one repository contract, implemented on SQLite and on PostgreSQL.
 
 mod error;
+pub mod evidence;
 mod group_commit;
 mod ledger_math;
 pub mod model;
@@ -16,7 +17,8 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use repo::{
-    AccountRepo, ArticleRepo, AuditRepo, DivisionRepo, InspectionRepo, JobRepo, LedgerRepo, OrgRepo, ScopeRepo, Store,
+    AccountRepo, ArticleRepo, AuditRepo, DivisionRepo, EvidenceRepo, InspectionRepo, JobRepo, LedgerRepo, OrgRepo,
+    ScopeRepo, Store,
 };
 
 /// The storage the deployment is configured for.

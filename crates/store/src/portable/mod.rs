@@ -117,6 +117,7 @@ mod article;
 mod audit;
 pub(crate) mod case;
 mod division;
+pub(crate) mod evidence;
 pub(crate) mod inspection;
 mod job;
 mod ledger;
@@ -128,6 +129,7 @@ pub(crate) use article::article_impl;
 pub(crate) use audit::{audit_impl, audit_where};
 pub(crate) use case::case_impl;
 pub(crate) use division::division_impl;
+pub(crate) use evidence::evidence_impl;
 pub(crate) use inspection::{concern_select, inspection_impl, meeting_select, round_select};
 pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
@@ -163,6 +165,7 @@ macro_rules! portable_repos {
             crate::portable::scope_impl!($store);
             crate::portable::inspection_impl!($store);
             crate::portable::case_impl!($store);
+            crate::portable::evidence_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;
         }
     };
