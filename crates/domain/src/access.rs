@@ -73,7 +73,10 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::RevealWitness => matches!(role, CommissionLeader | CaseManager),
         // Case evidence: those who gather and manage it, never the administrator or the auditor.
         Action::HandleEvidence => {
-            matches!(role, CaseManager | SupervisionOffice | TownshipSecretary | StationedGroupHead)
+            matches!(
+                role,
+                CaseManager | SupervisionOffice | TownshipSecretary | StationedGroupHead
+            )
         }
     }
 }
@@ -126,6 +129,9 @@ mod tests {
         assert!(may(Role::TownshipSecretary, Action::ConductInterview));
         assert!(!may(Role::TownshipSecretary, Action::RevealWitness));
         assert!(!may(Role::TownshipSecretary, Action::ManageCases));
+    }
+
+    #[test]
     fn evidence_is_handled_by_case_staff_only() {
         let handlers: Vec<Role> = Role::ALL
             .into_iter()
@@ -133,7 +139,12 @@ mod tests {
             .collect();
         assert_eq!(
             handlers,
-            vec![Role::CaseManager, Role::SupervisionOffice, Role::TownshipSecretary]
+            vec![
+                Role::CaseManager,
+                Role::SupervisionOffice,
+                Role::TownshipSecretary,
+                Role::StationedGroupHead
+            ]
         );
     }
 }

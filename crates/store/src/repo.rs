@@ -408,6 +408,8 @@ pub trait CaseRepo: Send + Sync {
         id: &str,
         reason: &qinglian_domain::inspection::Text,
     ) -> R<String>;
+}
+
 /// Evidence files, their uploads in progress and their chain of custody.
 ///
 /// A file record exists only once its bytes are stored and hashed; it is written with its
