@@ -388,7 +388,8 @@ pub mod cap {
         ManageInspection,
         RunMeeting,
         ReadComplainant,
-        ActOnConcern
+        ActOnConcern,
+        HandleEvidence
     );
 }
 
