@@ -394,7 +394,8 @@ pub mod cap {
         ReadCases,
         ManageCases,
         ConductInterview,
-        RevealWitness
+        RevealWitness,
+        HandleEvidence
     );
 }
 
