@@ -39,6 +39,8 @@ pub enum Action {
     RevealWitness,
     /// Upload evidence files, read their records and chain of custody, download them.
     HandleEvidence,
+    /// Make the sealed export of an interview for the trial department (审理).
+    ExportEvidence,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -72,6 +74,7 @@ pub fn may(role: Role, action: Action) -> bool {
         }
         Action::RevealWitness => matches!(role, CommissionLeader | CaseManager),
         // Case evidence: those who gather and manage it, never the administrator or the auditor.
+        Action::ExportEvidence => matches!(role, CaseManager | CommissionLeader),
         Action::HandleEvidence => {
             matches!(
                 role,

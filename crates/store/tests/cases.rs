@@ -420,8 +420,21 @@ async fn an_interview_runs_in_order_and_its_transcript_freezes(store: &dyn Store
     act(&me, &west, take(Step::TranscriptReadBack)).await.unwrap();
     let e = act(&me, &west, take(Step::TranscriptConfirmed)).await.unwrap_err();
     assert_eq!(keys(&e), vec!["interview.signed_copy_missing"]);
+    // Only a file the investigator took in themselves can be attached.
+    let e = store
+        .attach_interview_file(&me, &west, &i.id, "no-such-file", "signed_transcript")
+        .await
+        .unwrap_err();
+    assert_eq!(keys(&e), vec!["field.unknown_id"]);
+    let theirs = intake(store, &other, b"scan by the other investigator").await;
+    let e = store
+        .attach_interview_file(&me, &west, &i.id, &theirs, "signed_transcript")
+        .await
+        .unwrap_err();
+    assert_eq!(keys(&e), vec!["interview.file_not_yours"]);
+    let scan = intake(store, &me, b"signed transcript scan").await;
     store
-        .attach_interview_file(&me, &west, &i.id, "sha256-signed-scan", "signed_transcript")
+        .attach_interview_file(&me, &west, &i.id, &scan, "signed_transcript")
         .await
         .unwrap();
     act(&me, &west, take(Step::TranscriptConfirmed)).await.unwrap();
@@ -531,6 +544,20 @@ async fn a_protected_witness_is_sealed_apart(store: &dyn Store) {
         .unwrap();
     assert_eq!(audit.total, 1);
     assert_eq!(audit.items[0].detail.as_deref(), Some("审理需要核对"));
+}
+
+/// An evidence file taken in by `actor` (its record; the bytes are the blob store's business).
+async fn intake(store: &dyn Store, actor: &Actor, bytes: &[u8]) -> String {
+    use qinglian_store::evidence::{BlobKey, Digests, NewEvidence};
+    let digests = Digests::of(bytes);
+    let new = NewEvidence {
+        key: BlobKey::for_sha256(&digests.sha256),
+        digests,
+        size: bytes.len() as u64,
+        file_name: qinglian_domain::evidence::FileName::parse("filename", "签字笔录.jpg").unwrap(),
+        media_type: qinglian_domain::evidence::MediaType::parse("filetype", "image/jpeg").unwrap(),
+    };
+    store.record_intake(actor, None, &new).await.unwrap().id
 }
 
 macro_rules! stories {

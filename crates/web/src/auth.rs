@@ -395,7 +395,8 @@ pub mod cap {
         ManageCases,
         ConductInterview,
         RevealWitness,
-        HandleEvidence
+        HandleEvidence,
+        ExportEvidence
     );
 }
 

@@ -160,6 +160,8 @@ async fn the_own_township_secretary_learns_nothing(app: common::TestApp) {
                            "consent_agreed": "同意"})
                 } else if spec.path.ends_with("/acts") {
                     json!({"kind": "check_in"})
+                } else if spec.path.ends_with("/files") {
+                    json!({"evidence_file_id": "00000000-0000-7000-8000-000000000001", "kind": "other"})
                 } else if spec.path.ends_with("/transcript") {
                     json!({"base": 0, "entries": []})
                 } else {

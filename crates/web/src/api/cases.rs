@@ -424,3 +424,28 @@ pub async fn reveal_witness(
 ) -> Res<WitnessIdentity> {
     Ok(ApiJson(reveal(&state, &user, &reach, &id, &b.reason).await?))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachFile {
+    /// An evidence file the caller uploaded (`X-Evidence-Id` of the completed upload).
+    pub evidence_file_id: String,
+    /// `recording`, `signed_transcript` or `other`.
+    pub kind: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/interviews/{id}/files", tag = "cases", params(("id" = String, Path)),
+    request_body = AttachFile,
+    responses((status = 200, body = InterviewDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn attach_file(
+    State(state): State<AppState>,
+    ApiScoped(user, reach, _cap): ApiScoped<cap::ConductInterview>,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AttachFile>,
+) -> Res<InterviewDetail> {
+    state
+        .store
+        .attach_interview_file(&user.actor, &reach, &id, b.evidence_file_id.trim(), b.kind.trim())
+        .await?;
+    Ok(ApiJson(state.store.get_interview(&user.actor, &reach, &id).await?))
+}

@@ -79,6 +79,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::save_transcript))
         .routes(routes!(cases::transcript_versions))
         .routes(routes!(cases::reveal_witness))
+        .routes(routes!(cases::attach_file))
         .routes(routes!(evidence::list_evidence))
         .routes(routes!(evidence::get_evidence))
         .routes(routes!(evidence::custody))
@@ -174,6 +175,7 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("PUT", "/api/v1/interviews/{id}/transcript", Can(ConductInterview)),
         ("GET", "/api/v1/interviews/{id}/transcript/versions", Can(ReadCases)),
         ("POST", "/api/v1/interviews/{id}/witness", Can(RevealWitness)),
+        ("POST", "/api/v1/interviews/{id}/files", Can(ConductInterview)),
         // Evidence store
         ("GET", "/api/v1/evidence", Can(HandleEvidence)),
         ("GET", "/api/v1/evidence/{id}", Can(HandleEvidence)),

@@ -481,6 +481,7 @@ struct InterviewPage {
     transcript_version: i64,
     rights_text: String,
     may_reveal: bool,
+    may_export: bool,
     revealed: Option<WitnessIdentity>,
     errors: Vec<FieldProblem>,
 }
@@ -563,6 +564,7 @@ fn interview_view(
         transcript_version: detail.transcript.as_ref().map_or(0, |v| v.number),
         rights_text: rights_text(t),
         may_reveal: user.may(Action::RevealWitness) && detail.interview.witness_protected,
+        may_export: user.may(Action::ExportEvidence),
         revealed,
         t,
         user: Some(user.view()),
@@ -651,6 +653,67 @@ pub async fn reveal(
             &interview_page(&state, &user, t, &reach, &id, None, problems(t, &e)).await?,
         )),
         Err(e) => Err(PageError::new(e, t.lang)),
+    }
+}
+
+// ---- the sealed export -----------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "staff/export_blocked.html")]
+struct ExportBlockedPage {
+    t: Tr,
+    user: Option<UserView>,
+    interview_id: String,
+    file_name: String,
+    detail: String,
+}
+
+/// `GET /staff/interviews/{id}/export`: the sealed package for the trial department, or the
+/// file that failed re-verification (409, recorded in its chain of custody, alert raised).
+pub async fn export(
+    State(state): State<AppState>,
+    Scoped(user, t, reach, _): Scoped<cap::ExportEvidence>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    use crate::sealed_export::{ExportError, build};
+    match build(&state, &user, &reach, &id, t).await {
+        Ok((file, filename)) => {
+            let len = file.as_file().metadata().map(|m| m.len()).unwrap_or(0);
+            let reopened = tokio::fs::File::from_std(
+                file.reopen()
+                    .map_err(|e| PageError::new(AppError::Internal(e.into()), t.lang))?,
+            );
+            // The temporary file is unlinked now; the open handle keeps its bytes until sent.
+            drop(file);
+            let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reopened));
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/zip".to_owned()),
+                    (header::CONTENT_LENGTH, len.to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{filename}\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response())
+        }
+        Err(ExportError::Blocked {
+            file_id: _,
+            file_name,
+            detail,
+        }) => Ok(render_status(
+            StatusCode::CONFLICT,
+            &ExportBlockedPage {
+                t,
+                user: Some(user.view()),
+                interview_id: id,
+                file_name,
+                detail,
+            },
+        )),
+        Err(ExportError::App(e)) => Err(PageError::new(e, t.lang)),
     }
 }
 

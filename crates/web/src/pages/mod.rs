@@ -3,7 +3,7 @@
 mod accounts;
 mod articles;
 mod audit;
-mod cases;
+pub(crate) mod cases;
 mod groups;
 mod inspection;
 mod inspection_pdf;
@@ -32,8 +32,8 @@ use crate::state::AppState;
 pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
     use Access::{Can, Public, SignedIn};
     use qinglian_domain::access::Action::{
-        ActOnConcern, ConductInterview, EditArticles, EditOrg, ManageCases, ManageInspection, ManageSecurity,
-        ReadAudit, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
+        ActOnConcern, ConductInterview, EditArticles, EditOrg, ExportEvidence, ManageCases, ManageInspection,
+        ManageSecurity, ReadAudit, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
     Registrar::new()
         .route("/", get(portal::home), &[("GET", Public)])
@@ -192,6 +192,11 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             "/staff/interviews/{id}/witness",
             post(cases::reveal),
             &[("POST", Can(RevealWitness))],
+        )
+        .route(
+            "/staff/interviews/{id}/export",
+            get(cases::export),
+            &[("GET", Can(ExportEvidence))],
         )
         .route(
             "/staff/interviews/{id}/transcript.pdf",
