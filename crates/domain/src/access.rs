@@ -37,6 +37,10 @@ pub enum Action {
     ConductInterview,
     /// Read a protected witness's real identity from the classified volume (reasoned, audited).
     RevealWitness,
+    /// Declare one's own ties (kinship, former colleague, same village) for recusal.
+    DeclareTies,
+    /// Approve another's request to override a recusal rule (the second approver).
+    ApproveOverride,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -69,6 +73,9 @@ pub fn may(role: Role, action: Action) -> bool {
             )
         }
         Action::RevealWitness => matches!(role, CommissionLeader | CaseManager),
+        // Whoever may sit on a cross-handling team, and the leaders who approve its overrides.
+        Action::DeclareTies => may(role, Action::ConductInterview) || matches!(role, CommissionLeader),
+        Action::ApproveOverride => matches!(role, CommissionLeader | CaseManager),
     }
 }
 

@@ -63,10 +63,19 @@ pub enum AuditAction {
     InterviewAttach,
     TranscriptSave,
     WitnessReveal,
+    TieDeclare,
+    TieView,
+    InvolvementRecord,
+    OverrideRequest,
+    OverrideApprove,
+    TeamMemberRemove,
+    AuthorisationIssue,
+    AuthorisationView,
+    InterviewAuthorise,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 56] = [
+    pub const ALL: [AuditAction; 65] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -123,6 +132,15 @@ impl AuditAction {
         Self::InterviewAttach,
         Self::TranscriptSave,
         Self::WitnessReveal,
+        Self::TieDeclare,
+        Self::TieView,
+        Self::InvolvementRecord,
+        Self::OverrideRequest,
+        Self::OverrideApprove,
+        Self::TeamMemberRemove,
+        Self::AuthorisationIssue,
+        Self::AuthorisationView,
+        Self::InterviewAuthorise,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -183,6 +201,15 @@ impl AuditAction {
             Self::InterviewAttach => "interview.attach",
             Self::TranscriptSave => "transcript.save",
             Self::WitnessReveal => "witness.reveal",
+            Self::TieDeclare => "staff_tie.declare",
+            Self::TieView => "staff_tie.view",
+            Self::InvolvementRecord => "involvement.record",
+            Self::OverrideRequest => "recusal_override.request",
+            Self::OverrideApprove => "recusal_override.approve",
+            Self::TeamMemberRemove => "case_team.remove",
+            Self::AuthorisationIssue => "authorisation.issue",
+            Self::AuthorisationView => "authorisation.view",
+            Self::InterviewAuthorise => "interview.authorise",
         }
     }
 
