@@ -59,6 +59,8 @@ impl CurrentUser {
             may_manage_security: self.may(Action::ManageSecurity),
             may_read_audit: self.may(Action::ReadAudit),
             may_read_inspection: self.may(Action::ReadInspection),
+            may_form_teams: self.may(Action::ManageCases),
+            may_declare_ties: self.may(Action::DeclareTies),
         }
     }
 }
@@ -75,6 +77,9 @@ pub struct UserView {
     pub may_manage_security: bool,
     pub may_read_audit: bool,
     pub may_read_inspection: bool,
+    /// Cross-handling: form teams, see proposals (case managers).
+    pub may_form_teams: bool,
+    pub may_declare_ties: bool,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -392,7 +397,9 @@ pub mod cap {
         ReadCases,
         ManageCases,
         ConductInterview,
-        RevealWitness
+        RevealWitness,
+        DeclareTies,
+        ApproveOverride
     );
 }
 

@@ -39,6 +39,12 @@ pub const MINUTES: Template = Template {
     source: include_str!("../templates/pdf/minutes.typ"),
 };
 
+/// The authorisation of a cross-handling team (交叉办案授权书), A4 portrait.
+pub const AUTHORISATION: Template = Template {
+    name: "authorisation.typ",
+    source: include_str!("../templates/pdf/authorisation.typ"),
+};
+
 /// Where the template finds its data.
 const DATA_PATH: &str = "/data.json";
 
