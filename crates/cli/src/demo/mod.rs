@@ -5,6 +5,7 @@
 
 mod articles;
 mod concerns;
+pub mod cross_handling;
 mod names;
 mod plan;
 mod tour;
@@ -106,6 +107,15 @@ pub async fn create_demo(
     w.zones(&plan, &staff).await?;
     w.articles(&plan).await?;
     w.tour(&plan, &staff).await?;
+    cross_handling::declare_ties(store).await.map_err(at("declared ties"))?;
+    // Teams for the clues created above (none until the clue demo runs before this).
+    let today = chrono::Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive();
+    let demo = qinglian_store::model::Actor::system("demo");
+    cross_handling::form_teams(store, &demo, cross_handling::TEAM_SIZE, today)
+        .await
+        .map_err(at("cross-handling teams"))?;
     Ok(DemoReport {
         seed,
         county_code: county.division_code,
