@@ -61,7 +61,8 @@ async fn every_demo_team_passes_recusal() {
         clues.push(store.create_clue(&a, &input).await.unwrap().id);
     }
     let formed = form_teams(store.as_ref(), &a, TEAM_SIZE, today).await.unwrap();
-    assert_eq!(formed.teams + formed.unstaffed, 60, "{formed:?}");
+    // The demo's own open clues without a team are proposed too.
+    assert!(formed.teams + formed.unstaffed >= 60, "{formed:?}");
     assert!(formed.teams >= 55, "{formed:?}");
     assert_eq!(formed.authorisations, formed.teams);
     for id in &clues {

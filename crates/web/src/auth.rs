@@ -59,6 +59,7 @@ impl CurrentUser {
             may_manage_security: self.may(Action::ManageSecurity),
             may_read_audit: self.may(Action::ReadAudit),
             may_read_inspection: self.may(Action::ReadInspection),
+            may_read_cases: self.may(Action::ReadCases),
             may_form_teams: self.may(Action::ManageCases),
             may_declare_ties: self.may(Action::DeclareTies),
         }
@@ -77,6 +78,7 @@ pub struct UserView {
     pub may_manage_security: bool,
     pub may_read_audit: bool,
     pub may_read_inspection: bool,
+    pub may_read_cases: bool,
     /// Cross-handling: form teams, see proposals (case managers).
     pub may_form_teams: bool,
     pub may_declare_ties: bool,

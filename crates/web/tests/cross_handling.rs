@@ -401,6 +401,7 @@ async fn own_township_staff_get_404_from_every_route_of_the_clue() {
             json!(null),
         ),
         ("POST", format!("/staff/clues/{clue}/team"), json!(null)),
+        ("POST", format!("/staff/clues/{clue}/team/set"), json!(null)),
         ("POST", format!("/staff/clues/{clue}/authorisations"), json!(null)),
     ];
     // The case manager and the leader hold every right, but were born in the west township.

@@ -1,13 +1,14 @@
 //! Cross-handling in the demo county: a few declared ties, and the teams of the open clues
 //! formed from the assignment engine's proposals, each with its authorisation. The clue demo
-//! calls `form_teams` once its clues exist; on a county without clues it forms nothing.
+//! uses `authorise_teams` for the teams it forms itself; `form_teams` forms the rest from the
+//! engine's proposals.
 
 use std::num::NonZeroU32;
 
 use chrono::NaiveDate;
 use qinglian_domain::cross_handling::{AuthorisationInput, TieDeclaration};
 use qinglian_domain::scope::Reach;
-use qinglian_store::model::{Actor, VillageFilter};
+use qinglian_store::model::{Actor, ClueFilter, PageRequest, VillageFilter};
 use qinglian_store::{Store, StoreError};
 
 /// The mandate printed on the demo's authorisations.
@@ -72,9 +73,7 @@ pub async fn declare_ties(store: &dyn Store) -> Result<usize, StoreError> {
             township_id: s.home_township_id.clone(),
             q: None,
         };
-        let villages = store
-            .list_villages(&filter, qinglian_store::model::PageRequest::new(1, 1))
-            .await?;
+        let villages = store.list_villages(&filter, PageRequest::new(1, 1)).await?;
         let Some(v) = villages.items.first() else { continue };
         let tie = TieDeclaration::parse("same_village", "village", "", "", &v.id, "户籍所在村")?;
         let actor = Actor {
@@ -86,4 +85,34 @@ pub async fn declare_ties(store: &dyn Store) -> Result<usize, StoreError> {
         declared += 1;
     }
     Ok(declared)
+}
+
+/// Issues an authorisation, valid 90 days from `today`, to every clue's team that has none in
+/// force; returns how many were issued.
+pub async fn authorise_teams(store: &dyn Store, actor: &Actor, today: NaiveDate) -> Result<usize, StoreError> {
+    let all = Reach::everything();
+    let until = today + chrono::Duration::days(90);
+    let input = AuthorisationInput::parse(MANDATE, &today.to_string(), &until.to_string(), today)?;
+    let mut ids = Vec::new();
+    for page in 1.. {
+        let p = store
+            .list_clues(actor, &all, &ClueFilter::default(), PageRequest::new(page, 200))
+            .await?;
+        let n = p.items.len();
+        ids.extend(p.items.into_iter().map(|c| c.id));
+        if n < 200 {
+            break;
+        }
+    }
+    let mut issued = 0;
+    for id in ids {
+        if store.get_clue(actor, &all, &id).await?.team.is_empty()
+            || store.authorisation_for(&id, today).await?.is_some()
+        {
+            continue;
+        }
+        store.issue_authorisation(actor, &all, &id, &input).await?;
+        issued += 1;
+    }
+    Ok(issued)
 }

@@ -4,6 +4,7 @@
 //! installation can be tried without real data.
 
 mod articles;
+mod cases;
 mod concerns;
 pub mod cross_handling;
 mod names;
@@ -78,6 +79,9 @@ pub struct DemoReport {
     /// The receipt code (16 digits) of a concern a department has answered, for showing how a
     /// villager looks their concern up. Demo data only: real codes are never printed.
     pub sample_receipt: Option<String>,
+    /// Clues in the register and cases opened from them.
+    pub clues: usize,
+    pub cases: usize,
 }
 
 /// Creates the demo county in an empty store; refuses, without writing, if a county exists.
@@ -100,23 +104,25 @@ pub async fn create_demo(
     // One actor, one operation id: the whole demo reads as one operation in the audit trail.
     let actor = qinglian_store::model::Actor::system("demo");
     let county = store.upsert_county(&actor, &plan.county).await.map_err(at("county"))?;
-    let mut w = Writer::new(store, secrets, actor, progress, plan.writes());
+    let mut w = Writer::new(store, secrets, actor, progress, plan.writes() + cases::CLUES as u64);
     w.units(&plan).await?;
     let (villages, communities) = w.places(&plan).await?;
     let staff = w.staff(&plan).await?;
     w.zones(&plan, &staff).await?;
     w.articles(&plan).await?;
     w.tour(&plan, &staff).await?;
+    let register = cases::write(store, &actor_for_cases(), seed, &mut || w.step("clues and cases")).await?;
     cross_handling::declare_ties(store).await.map_err(at("declared ties"))?;
-    // Teams for the clues created above (none until the clue demo runs before this).
+    // Every team the register formed works under an authorisation.
     let today = chrono::Utc::now()
         .with_timezone(&qinglian_domain::inspection::CHINA)
         .date_naive();
-    let demo = qinglian_store::model::Actor::system("demo");
-    cross_handling::form_teams(store, &demo, cross_handling::TEAM_SIZE, today)
+    cross_handling::authorise_teams(store, &actor_for_cases(), today)
         .await
-        .map_err(at("cross-handling teams"))?;
+        .map_err(at("authorisations"))?;
     Ok(DemoReport {
+        clues: register.clues,
+        cases: register.cases,
         seed,
         county_code: county.division_code,
         county_name: county.name,
@@ -133,6 +139,11 @@ pub async fn create_demo(
         concerns: plan.tour.concerns.len(),
         sample_receipt: plan.tour.sample_receipt().map(str::to_owned),
     })
+}
+
+/// The demo's actor, as `create_demo` writes under it.
+fn actor_for_cases() -> qinglian_store::model::Actor {
+    qinglian_store::model::Actor::system("demo")
 }
 
 fn at(stage: &'static str) -> impl FnOnce(StoreError) -> DemoError {

@@ -193,7 +193,7 @@ fn field(pairs: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `POST /staff/clues/{id}/team`: the checked members become the team, if every rule holds.
+/// `POST /staff/clues/{id}/team/set`: the checked members become the team, if every rule holds.
 pub async fn form_team(
     State(state): State<AppState>,
     Scoped(user, t, reach, _): Scoped<cap::ManageCases>,

@@ -4,6 +4,7 @@ mod accounts;
 mod articles;
 mod audit;
 mod authorisation;
+mod cases;
 mod cross_handling;
 mod groups;
 mod inspection;
@@ -35,8 +36,8 @@ use crate::state::AppState;
 pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
     use Access::{Can, Public, SignedIn};
     use qinglian_domain::access::Action::{
-        ActOnConcern, EditArticles, EditOrg, ManageInspection, ManageSecurity, ReadAudit, ReadComplainant,
-        ReadInspection, ReadOrg, RunMeeting,
+        ActOnConcern, ConductInterview, EditArticles, EditOrg, ManageCases, ManageInspection, ManageSecurity,
+        ReadAudit, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
     let registrar = Registrar::new();
     cross_handling_routes(registrar)
@@ -158,6 +159,49 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             "/staff/concerns/{id}/steps",
             post(inspection::step),
             &[("POST", Can(ActOnConcern))],
+        )
+        .route(
+            "/staff/clues",
+            get(cases::clues).post(cases::create_clue),
+            &[("GET", Can(ReadCases)), ("POST", Can(ManageCases))],
+        )
+        .route("/staff/clues/{id}", get(cases::clue), &[("GET", Can(ReadCases))])
+        .route(
+            "/staff/clues/{id}/dispose",
+            post(cases::dispose),
+            &[("POST", Can(ManageCases))],
+        )
+        .route(
+            "/staff/clues/{id}/team",
+            post(cases::add_member),
+            &[("POST", Can(ManageCases))],
+        )
+        .route("/staff/cases", get(cases::cases), &[("GET", Can(ReadCases))])
+        .route("/staff/cases/{id}", get(cases::case), &[("GET", Can(ReadCases))])
+        .route(
+            "/staff/cases/{id}/interviews",
+            post(cases::plan_interview),
+            &[("POST", Can(ConductInterview))],
+        )
+        .route(
+            "/staff/interviews/{id}",
+            get(cases::interview),
+            &[("GET", Can(ReadCases))],
+        )
+        .route(
+            "/staff/interviews/{id}/acts",
+            post(cases::act),
+            &[("POST", Can(ConductInterview))],
+        )
+        .route(
+            "/staff/interviews/{id}/witness",
+            post(cases::reveal),
+            &[("POST", Can(RevealWitness))],
+        )
+        .route(
+            "/staff/interviews/{id}/transcript.pdf",
+            get(cases::transcript_pdf),
+            &[("GET", Can(ReadCases))],
         )
         .route("/logout", post(login::logout), &[("POST", SignedIn)])
         .route("/staff", get(staff::home), &[("GET", SignedIn)])
@@ -306,10 +350,17 @@ fn cross_handling_routes(r: Registrar) -> Registrar {
         get(ties::list).post(ties::declare),
         &[("GET", Can(DeclareTies)), ("POST", Can(DeclareTies))],
     )
+    // The clue pages add one member by POST to `/staff/clues/{id}/team`; the team form
+    // shows every candidate there and sets the whole team at `…/team/set`.
     .route(
         "/staff/clues/{id}/team",
-        get(cross_handling::team).post(cross_handling::form_team),
-        &[("GET", Can(ManageCases)), ("POST", Can(ManageCases))],
+        get(cross_handling::team),
+        &[("GET", Can(ManageCases))],
+    )
+    .route(
+        "/staff/clues/{id}/team/set",
+        post(cross_handling::form_team),
+        &[("POST", Can(ManageCases))],
     )
     .route(
         "/staff/clues/{id}/overrides",
