@@ -127,14 +127,14 @@ async fn a_team_formed_and_authorised_while_the_own_township_secretary_sees_noth
         sign_in(&web, &app, "casemanager", "案管丙").await?;
         web.goto(app.url(&format!("/staff/clues/{}/team", clue.id))).await?;
         let row = web
-            .find(By::Css(&format!("#candidates tr[data-staff='{secretary}']")))
+            .find(By::Css(format!("#candidates tr[data-staff='{secretary}']")))
             .await?;
         let reasons = row.find(By::Css("td.reasons")).await?.text().await?;
         assert!(reasons.contains("回避：现任职于线索所在乡镇"), "{reasons}");
         let boxed = row.find(By::Css("input[type=checkbox]")).await?;
         assert!(!boxed.is_enabled().await?, "a recused member cannot be picked");
         for member in [&office, &head] {
-            web.find(By::Css(&format!(
+            web.find(By::Css(format!(
                 "#candidates tr[data-staff='{member}'] input[type=checkbox]"
             )))
             .await?
@@ -145,7 +145,7 @@ async fn a_team_formed_and_authorised_while_the_own_township_secretary_sees_noth
             .await?
             .click()
             .await?;
-        web.query(By::Css(&format!("#candidates tr[data-staff='{office}'] input:checked")))
+        web.query(By::Css(format!("#candidates tr[data-staff='{office}'] input:checked")))
             .first()
             .await?;
 
