@@ -41,6 +41,10 @@ pub enum Action {
     HandleEvidence,
     /// Make the sealed export of an interview for the trial department (审理).
     ExportEvidence,
+    /// Declare one's own ties (kinship, former colleague, same village) for recusal.
+    DeclareTies,
+    /// Approve another's request to override a recusal rule (the second approver).
+    ApproveOverride,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -81,6 +85,9 @@ pub fn may(role: Role, action: Action) -> bool {
                 CaseManager | SupervisionOffice | TownshipSecretary | StationedGroupHead
             )
         }
+        // Whoever may sit on a cross-handling team, and the leaders who approve its overrides.
+        Action::DeclareTies => may(role, Action::ConductInterview) || matches!(role, CommissionLeader),
+        Action::ApproveOverride => matches!(role, CommissionLeader | CaseManager),
     }
 }
 

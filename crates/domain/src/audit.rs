@@ -69,10 +69,19 @@ pub enum AuditAction {
     EvidenceExport,
     EvidenceVerify,
     EvidenceVerifyFailed,
+    TieDeclare,
+    TieView,
+    InvolvementRecord,
+    OverrideRequest,
+    OverrideApprove,
+    TeamMemberRemove,
+    AuthorisationIssue,
+    AuthorisationView,
+    InterviewAuthorise,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 62] = [
+    pub const ALL: [AuditAction; 71] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -135,6 +144,15 @@ impl AuditAction {
         Self::EvidenceExport,
         Self::EvidenceVerify,
         Self::EvidenceVerifyFailed,
+        Self::TieDeclare,
+        Self::TieView,
+        Self::InvolvementRecord,
+        Self::OverrideRequest,
+        Self::OverrideApprove,
+        Self::TeamMemberRemove,
+        Self::AuthorisationIssue,
+        Self::AuthorisationView,
+        Self::InterviewAuthorise,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -201,6 +219,15 @@ impl AuditAction {
             Self::EvidenceExport => "evidence.export",
             Self::EvidenceVerify => "evidence.verify",
             Self::EvidenceVerifyFailed => "evidence.verify_failed",
+            Self::TieDeclare => "staff_tie.declare",
+            Self::TieView => "staff_tie.view",
+            Self::InvolvementRecord => "involvement.record",
+            Self::OverrideRequest => "recusal_override.request",
+            Self::OverrideApprove => "recusal_override.approve",
+            Self::TeamMemberRemove => "case_team.remove",
+            Self::AuthorisationIssue => "authorisation.issue",
+            Self::AuthorisationView => "authorisation.view",
+            Self::InterviewAuthorise => "interview.authorise",
         }
     }
 

@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod audit;
 pub mod case;
 pub mod convener;
+pub mod cross_handling;
 pub mod division;
 pub mod error;
 pub mod evidence;

@@ -712,3 +712,6 @@ pub struct InterviewDetail {
     pub transcript: Option<TranscriptVersion>,
     pub files: Vec<InterviewFile>,
 }
+
+mod cross_handling;
+pub use cross_handling::*;

@@ -459,6 +459,72 @@ pub trait EvidenceRepo: Send + Sync {
     async fn custody_events(&self, file_id: &str) -> R<Vec<crate::evidence::CustodyEvent>>;
 }
 
+/// Cross-handling: declared ties, involvement, teams formed through the recusal engine,
+/// overrides with a second approver, proposals from the assignment engine, and the county's
+/// authorisation of a team. Every write is audited and ledgered in its transaction; reads of a
+/// clue's board or proposals are audited; a clue of the caller's own township is `NotFound`.
+#[async_trait]
+pub trait CrossHandlingRepo: Send + Sync {
+    /// Records a tie the acting member of staff declares for themself.
+    async fn declare_tie(&self, actor: &Actor, tie: &qinglian_domain::cross_handling::TieDeclaration) -> R<StaffTie>;
+    /// The acting member of staff's own declarations.
+    async fn my_ties(&self, actor: &Actor) -> R<Vec<StaffTie>>;
+    /// Everyone's declarations, for case managers (audited).
+    async fn all_ties(&self, actor: &Actor) -> R<Vec<StaffTie>>;
+    /// Records that `staff_id` dealt with a person before.
+    async fn record_involvement(
+        &self,
+        actor: &Actor,
+        staff_id: &str,
+        person_name: &qinglian_domain::error::Name,
+        person_unit: &qinglian_domain::error::Name,
+        note: &str,
+    ) -> R<InvolvementRecord>;
+    /// The team form of a clue: every candidate with the rules that keep them off it.
+    async fn team_board(&self, actor: &Actor, reach: &Reach, clue_id: &str) -> R<TeamBoard>;
+    /// Sets a clue's team to exactly `staff_ids`, refused with every broken rule named.
+    async fn form_team(&self, actor: &Actor, reach: &Reach, clue_id: &str, staff_ids: &[String]) -> R<()>;
+    /// Asks to waive one rule for one member on one clue, with a reason.
+    async fn request_override(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        clue_id: &str,
+        staff_id: &str,
+        exclusion: qinglian_domain::recusal::Exclusion,
+        reason: &str,
+    ) -> R<RecusalOverride>;
+    /// Approves a pending override: the approver is neither the requester nor the member.
+    async fn approve_override(&self, actor: &Actor, reach: &Reach, override_id: &str) -> R<RecusalOverride>;
+    /// Proposes teams of `team_size` for every open clue in reach that has none.
+    async fn propose_teams(&self, actor: &Actor, reach: &Reach, team_size: std::num::NonZeroU32) -> R<TeamProposals>;
+    /// Forms every proposed team (through `form_team`); returns how many clues got one.
+    async fn form_proposed_teams(&self, actor: &Actor, reach: &Reach, team_size: std::num::NonZeroU32) -> R<usize>;
+    /// Issues the authorisation of a clue's current (valid) team.
+    async fn issue_authorisation(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        clue_id: &str,
+        input: &qinglian_domain::cross_handling::AuthorisationInput,
+    ) -> R<Authorisation>;
+    /// One authorisation (audited read).
+    async fn get_authorisation(&self, actor: &Actor, reach: &Reach, id: &str) -> R<Authorisation>;
+    /// The latest authorisation of a clue in force on `on`, for acts of its team (unaudited:
+    /// callers are within a write that is).
+    async fn authorisation_for(&self, clue_id: &str, on: chrono::NaiveDate) -> R<Option<Authorisation>>;
+    /// Records the authorisation an interview is held under; refused with the rule named when
+    /// it is for another case, out of its dates, or does not name the investigators.
+    async fn authorise_interview(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        interview_id: &str,
+        authorisation_id: &str,
+        on: chrono::NaiveDate,
+    ) -> R<Authorisation>;
+}
+
 /// Everything the application stores.
 #[async_trait]
 pub trait Store:
@@ -473,6 +539,7 @@ pub trait Store:
     + InspectionRepo
     + CaseRepo
     + EvidenceRepo
+    + CrossHandlingRepo
 {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.

@@ -172,12 +172,12 @@ async fn own_township_never_reaches_a_clue(store: &dyn Store) {
         .add_team_member(&a, &all, &clue.id, &w.east_secretary.0)
         .await
         .unwrap_err();
-    assert_eq!(keys(&e), vec!["team.posted_in_township"]);
+    assert_eq!(keys(&e), vec!["recusal.posted_in_township"]);
     let e = store
         .add_team_member(&a, &all, &clue.id, &w.east_born)
         .await
         .unwrap_err();
-    assert_eq!(keys(&e), vec!["team.same_home_township"]);
+    assert_eq!(keys(&e), vec!["recusal.same_home_township"]);
     store
         .add_team_member(&a, &all, &clue.id, &w.west_secretary.0)
         .await

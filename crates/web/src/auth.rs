@@ -60,6 +60,8 @@ impl CurrentUser {
             may_read_audit: self.may(Action::ReadAudit),
             may_read_inspection: self.may(Action::ReadInspection),
             may_read_cases: self.may(Action::ReadCases),
+            may_form_teams: self.may(Action::ManageCases),
+            may_declare_ties: self.may(Action::DeclareTies),
         }
     }
 }
@@ -77,6 +79,9 @@ pub struct UserView {
     pub may_read_audit: bool,
     pub may_read_inspection: bool,
     pub may_read_cases: bool,
+    /// Cross-handling: form teams, see proposals (case managers).
+    pub may_form_teams: bool,
+    pub may_declare_ties: bool,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -396,7 +401,9 @@ pub mod cap {
         ConductInterview,
         RevealWitness,
         HandleEvidence,
-        ExportEvidence
+        ExportEvidence,
+        DeclareTies,
+        ApproveOverride
     );
 }
 

@@ -347,6 +347,10 @@ impl FieldProblem {
             | "complainant_name" | "complainant_phone" | "receipt" | "version" => {
                 format!("concern.field.{}", self.field)
             }
+            "exclusion" | "reason" | "mandate" | "valid_from" | "valid_until" | "team" | "approved_by"
+            | "requested_by" | "authorisation_id" | "team_size" | "target" | "person_name" | "person_unit" => {
+                format!("xh.field.{}", self.field)
+            }
             other => other.to_owned(),
         }
     }

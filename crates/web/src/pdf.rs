@@ -39,6 +39,12 @@ pub const MINUTES: Template = Template {
     source: include_str!("../templates/pdf/minutes.typ"),
 };
 
+/// The authorisation of a cross-handling team (交叉办案授权书), A4 portrait.
+pub const AUTHORISATION: Template = Template {
+    name: "authorisation.typ",
+    source: include_str!("../templates/pdf/authorisation.typ"),
+};
+
 /// A remote interview's transcript (询问笔录), A4 portrait, pages numbered, signature lines.
 pub const TRANSCRIPT: Template = Template {
     name: "transcript.typ",

@@ -65,7 +65,7 @@ async fn the_register_and_its_dispositions(app: common::TestApp) {
         )
         .await;
     assert_eq!(r.status(), 422);
-    assert_eq!(keys(&r.json().await.unwrap()), vec!["team.posted_in_township"]);
+    assert_eq!(keys(&r.json().await.unwrap()), vec!["recusal.posted_in_township"]);
     let r = cm
         .post_json(
             app.url(&format!("/api/v1/clues/{id}/dispositions")),

@@ -6,6 +6,7 @@
 mod articles;
 mod cases;
 mod concerns;
+pub mod cross_handling;
 mod names;
 mod plan;
 mod tour;
@@ -111,6 +112,14 @@ pub async fn create_demo(
     w.articles(&plan).await?;
     w.tour(&plan, &staff).await?;
     let register = cases::write(store, &actor_for_cases(), seed, &mut || w.step("clues and cases")).await?;
+    cross_handling::declare_ties(store).await.map_err(at("declared ties"))?;
+    // Every team the register formed works under an authorisation.
+    let today = chrono::Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive();
+    cross_handling::authorise_teams(store, &actor_for_cases(), today)
+        .await
+        .map_err(at("authorisations"))?;
     Ok(DemoReport {
         clues: register.clues,
         cases: register.cases,

@@ -326,32 +326,19 @@ macro_rules! case_impl {
             }
 
             async fn add_team_member(&self, actor: &Actor, reach: &qinglian_domain::scope::Reach, clue_id: &str, staff_id: &str) -> R<()> {
-                let (clue_id, township) = self.clue_place(reach, clue_id).await?;
-                let staff: Option<(String, Option<String>, String, Option<String>)> = sqlx::query_as(
-                    "SELECT name, home_township_id, posting_kind, posting_unit_id FROM staff WHERE id = $1",
-                )
-                .bind(staff_id)
-                .fetch_optional(&self.read)
-                .await?;
-                let Some((name, home, posting_kind, posting_unit)) = staff else {
-                    return Err(Invalid::field("staff_id", "field.unknown_id", Some(staff_id)).into());
-                };
-                // The cross-handling rule itself: nobody handles a clue of their own township.
-                if home.as_deref() == Some(township.as_str()) {
-                    return Err(Invalid::field("staff_id", "team.same_home_township", Some(&name)).into());
-                }
-                if posting_kind == "township" && posting_unit.as_deref() == Some(township.as_str()) {
-                    return Err(Invalid::field("staff_id", "team.posted_in_township", Some(&name)).into());
-                }
+                // The cross-handling rules through the recusal engine: home township, posting,
+                // the subject's unit, declared ties, earlier involvement, approved overrides.
+                let cf = self.xh_clue(reach, clue_id).await?;
+                self.xh_check_team(&cf, &[staff_id]).await?;
                 let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO case_team_member (clue_id, staff_id, added_at) VALUES ($1, $2, $3)")
-                    .bind(&clue_id)
+                    .bind(&cf.id)
                     .bind(staff_id)
                     .bind(Utc::now())
                     .execute(&mut *tx)
                     .await
-                    .map_err(constraint("staff_id", Some(&name), "staff_id"))?;
-                self.audit_tx(&mut tx, actor, AuditAction::TeamMemberAdd, Some(&clue_id), Some(staff_id)).await?;
+                    .map_err(constraint("staff_id", Some(staff_id), "staff_id"))?;
+                self.audit_tx(&mut tx, actor, AuditAction::TeamMemberAdd, Some(&cf.id), Some(staff_id)).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -116,6 +116,7 @@ mod account;
 mod article;
 mod audit;
 pub(crate) mod case;
+pub(crate) mod cross_handling;
 mod division;
 pub(crate) mod evidence;
 pub(crate) mod inspection;
@@ -128,6 +129,7 @@ pub(crate) use account::account_impl;
 pub(crate) use article::article_impl;
 pub(crate) use audit::{audit_impl, audit_where};
 pub(crate) use case::case_impl;
+pub(crate) use cross_handling::cross_handling_impl;
 pub(crate) use division::division_impl;
 pub(crate) use evidence::evidence_impl;
 pub(crate) use inspection::{concern_select, inspection_impl, meeting_select, round_select};
@@ -166,6 +168,7 @@ macro_rules! portable_repos {
             crate::portable::inspection_impl!($store);
             crate::portable::case_impl!($store);
             crate::portable::evidence_impl!($store);
+            crate::portable::cross_handling_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;
         }
     };

@@ -2,6 +2,7 @@
 
 mod articles;
 pub(crate) mod cases;
+pub(crate) mod cross_handling;
 mod divisions;
 mod evidence;
 mod evidence_upload;
@@ -70,7 +71,18 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::list_clues, cases::create_clue))
         .routes(routes!(cases::get_clue))
         .routes(routes!(cases::dispose_clue))
-        .routes(routes!(cases::add_team_member))
+        .routes(routes!(cases::add_team_member, cross_handling::set_team))
+        .routes(routes!(cross_handling::my_ties, cross_handling::declare_tie))
+        .routes(routes!(cross_handling::all_ties))
+        .routes(routes!(cross_handling::record_involvement))
+        .routes(routes!(cross_handling::team_board))
+        .routes(routes!(cross_handling::request_override))
+        .routes(routes!(cross_handling::approve_override))
+        .routes(routes!(cross_handling::proposals))
+        .routes(routes!(cross_handling::accept_proposal))
+        .routes(routes!(cross_handling::issue_authorisation))
+        .routes(routes!(cross_handling::get_authorisation))
+        .routes(routes!(cross_handling::authorise_interview))
         .routes(routes!(cases::list_cases))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::plan_interview))
@@ -105,8 +117,8 @@ pub fn upload_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub const ACCESS: &[(&str, &str, Access)] = {
     use Access::{Can, Public};
     use qinglian_domain::access::Action::{
-        ActOnConcern, ConductInterview, EditOrg, HandleEvidence, ManageCases, ManageInspection, ReadCases,
-        ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
+        ActOnConcern, ApproveOverride, ConductInterview, DeclareTies, EditOrg, HandleEvidence, ManageCases,
+        ManageInspection, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
     &[
         ("GET", "/api/v1/county", Can(ReadOrg)),
@@ -167,6 +179,19 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("GET", "/api/v1/clues/{id}", Can(ReadCases)),
         ("POST", "/api/v1/clues/{id}/dispositions", Can(ManageCases)),
         ("POST", "/api/v1/clues/{id}/team", Can(ManageCases)),
+        ("PUT", "/api/v1/clues/{id}/team", Can(ManageCases)),
+        ("GET", "/api/v1/ties", Can(DeclareTies)),
+        ("POST", "/api/v1/ties", Can(DeclareTies)),
+        ("GET", "/api/v1/ties/all", Can(ManageCases)),
+        ("POST", "/api/v1/involvements", Can(ManageCases)),
+        ("GET", "/api/v1/clues/{id}/team-board", Can(ManageCases)),
+        ("POST", "/api/v1/clues/{id}/overrides", Can(ManageCases)),
+        ("POST", "/api/v1/overrides/{id}/approve", Can(ApproveOverride)),
+        ("GET", "/api/v1/cross-handling/proposals", Can(ManageCases)),
+        ("POST", "/api/v1/cross-handling/proposals/accept", Can(ManageCases)),
+        ("POST", "/api/v1/clues/{id}/authorisations", Can(ManageCases)),
+        ("GET", "/api/v1/authorisations/{id}", Can(ReadCases)),
+        ("POST", "/api/v1/interviews/{id}/authorisation", Can(ConductInterview)),
         ("GET", "/api/v1/cases", Can(ReadCases)),
         ("GET", "/api/v1/cases/{id}", Can(ReadCases)),
         ("POST", "/api/v1/cases/{id}/interviews", Can(ConductInterview)),

@@ -3,7 +3,9 @@
 mod accounts;
 mod articles;
 mod audit;
+mod authorisation;
 pub(crate) mod cases;
+mod cross_handling;
 mod groups;
 mod inspection;
 mod inspection_pdf;
@@ -13,9 +15,11 @@ mod login;
 mod org;
 mod people;
 mod portal;
+mod proposals;
 mod second_factor;
 mod security;
 mod staff;
+mod ties;
 mod zones;
 
 use axum::Router;
@@ -35,7 +39,8 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         ActOnConcern, ConductInterview, EditArticles, EditOrg, ExportEvidence, ManageCases, ManageInspection,
         ManageSecurity, ReadAudit, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
-    Registrar::new()
+    let registrar = Registrar::new();
+    cross_handling_routes(registrar)
         .route("/", get(portal::home), &[("GET", Public)])
         .route("/articles", get(portal::column), &[("GET", Public)])
         .route("/articles/{id}", get(portal::article), &[("GET", Public)])
@@ -339,6 +344,64 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             &[("POST", Can(EditArticles))],
         )
         .into_parts()
+}
+
+/// Cross-handling: ties, a clue's team form, overrides, proposals, authorisations.
+fn cross_handling_routes(r: Registrar) -> Registrar {
+    use Access::Can;
+    use qinglian_domain::access::Action::{ApproveOverride, DeclareTies, ManageCases, ReadCases};
+    r.route(
+        "/staff/ties",
+        get(ties::list).post(ties::declare),
+        &[("GET", Can(DeclareTies)), ("POST", Can(DeclareTies))],
+    )
+    // The clue pages add one member by POST to `/staff/clues/{id}/team`; the team form
+    // shows every candidate there and sets the whole team at `…/team/set`.
+    .route(
+        "/staff/clues/{id}/team",
+        get(cross_handling::team),
+        &[("GET", Can(ManageCases))],
+    )
+    .route(
+        "/staff/clues/{id}/team/set",
+        post(cross_handling::form_team),
+        &[("POST", Can(ManageCases))],
+    )
+    .route(
+        "/staff/clues/{id}/overrides",
+        post(cross_handling::request_override),
+        &[("POST", Can(ManageCases))],
+    )
+    .route(
+        "/staff/overrides/{id}/approve",
+        post(cross_handling::approve_override),
+        &[("POST", Can(ApproveOverride))],
+    )
+    .route(
+        "/staff/clues/{id}/authorisations",
+        post(cross_handling::issue_authorisation),
+        &[("POST", Can(ManageCases))],
+    )
+    .route(
+        "/staff/authorisations/{id}",
+        get(authorisation::show),
+        &[("GET", Can(ReadCases))],
+    )
+    .route(
+        "/staff/authorisations/{id}/authorisation.pdf",
+        get(authorisation::pdf),
+        &[("GET", Can(ReadCases))],
+    )
+    .route(
+        "/staff/cross-handling/proposals",
+        get(proposals::show),
+        &[("GET", Can(ManageCases))],
+    )
+    .route(
+        "/staff/cross-handling/proposals/accept",
+        post(proposals::accept),
+        &[("POST", Can(ManageCases))],
+    )
 }
 
 /// Townships and stationed groups as form choices: what posting and membership lists offer.

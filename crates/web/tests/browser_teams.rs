@@ -1,0 +1,194 @@
+//! Cross-handling in a real browser: a case manager forms a team on the clue's team form (the
+//! own-township secretary shown as recused and not selectable), issues the authorisation and
+//! gets its PDF; the own-township secretary then finds nothing of the clue.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use qinglian_domain::case::ClueInput;
+use qinglian_domain::inspection::CHINA;
+use qinglian_store::model::Actor;
+use thirtyfour::prelude::*;
+
+/// chromedriver on a free port, killed when the test ends.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_chromedriver() -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("chromedriver could not start ({e}); install Debian's chromium and chromium-driver (./scripts/test does this with apt)")
+        });
+    Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary("/usr/bin/chromium").unwrap();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=390,844",
+        "--lang=zh-CN",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_arg(&format!("--user-data-dir={}", profile.display())).unwrap();
+    // Headless Chromium ignores --lang for Accept-Language; the preference sets it.
+    caps.add_experimental_option("prefs", serde_json::json!({"intl.accept_languages": "zh-CN,zh"}))
+        .unwrap();
+    // chromedriver needs a moment to listen.
+    let mut last = None;
+    for _ in 0..50 {
+        match WebDriver::new(&driver.url, caps.clone()).await {
+            Ok(d) => return d,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("could not start a Chromium session: {last:?}");
+}
+
+/// Signs in through the form and waits for the staff home.
+async fn sign_in(web: &WebDriver, app: &common::TestApp, username: &str, name: &str) -> WebDriverResult<()> {
+    web.goto(app.url("/login")).await?;
+    web.find(By::Name("username")).await?.send_keys(username).await?;
+    web.find(By::Name("password"))
+        .await?
+        .send_keys(common::PASSWORD)
+        .await?;
+    web.find(By::Css("form button[type=submit]")).await?.click().await?;
+    web.query(By::XPath(format!("//main/h1[.='欢迎，{name}']")))
+        .first()
+        .await?;
+    Ok(())
+}
+
+async fn sign_out(web: &WebDriver) -> WebDriverResult<()> {
+    web.find(By::Css("header form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    web.query(By::Css("header a[href='/login']")).first().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_team_formed_and_authorised_while_the_own_township_secretary_sees_nothing() {
+    let app = common::spawn_sqlite().await;
+    let today = chrono::Utc::now().with_timezone(&CHINA).date_naive();
+    let input = ClueInput::parse(
+        "petition",
+        "周某",
+        "东溪镇农业服务中心",
+        &app.fixture.township_east,
+        "反映其套取农机补贴",
+        "2026-11-02",
+        today,
+    )
+    .unwrap();
+    let clue = app.store.create_clue(&Actor::system("test"), &input).await.unwrap();
+    let staff = app.store.all_staff().await.unwrap();
+    let id_of = |name: &str| staff.iter().find(|s| s.name == name).unwrap().id.clone();
+    let (secretary, office, head) = (id_of("书记丁"), id_of("监察庚"), id_of("组长辛"));
+    let driver = start_chromedriver();
+    let profile = tempfile::tempdir().unwrap();
+    let web = browser(&driver, profile.path()).await;
+
+    let result = async {
+        sign_in(&web, &app, "casemanager", "案管丙").await?;
+        web.goto(app.url(&format!("/staff/clues/{}/team", clue.id))).await?;
+        let row = web
+            .find(By::Css(format!("#candidates tr[data-staff='{secretary}']")))
+            .await?;
+        let reasons = row.find(By::Css("td.reasons")).await?.text().await?;
+        assert!(reasons.contains("回避：现任职于线索所在乡镇"), "{reasons}");
+        let boxed = row.find(By::Css("input[type=checkbox]")).await?;
+        assert!(!boxed.is_enabled().await?, "a recused member cannot be picked");
+        for member in [&office, &head] {
+            web.find(By::Css(format!(
+                "#candidates tr[data-staff='{member}'] input[type=checkbox]"
+            )))
+            .await?
+            .click()
+            .await?;
+        }
+        web.find(By::Css("#team-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        web.query(By::Css(format!("#candidates tr[data-staff='{office}'] input:checked")))
+            .first()
+            .await?;
+
+        web.find(By::Css("#authorisation-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let card = web.query(By::Id("authorisation")).first().await?.text().await?;
+        assert!(
+            card.contains("交叉授权〔") && card.contains("监察庚") && card.contains("组长辛"),
+            "{card}"
+        );
+        let href = web
+            .find(By::Id("authorisation-pdf"))
+            .await?
+            .attr("href")
+            .await?
+            .unwrap_or_default();
+        let cm = app.sign_in("casemanager").await;
+        let pdf = cm.client.get(app.url(&href)).send().await.unwrap();
+        assert_eq!(pdf.status(), 200);
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+        sign_out(&web).await?;
+
+        // The east secretary: the clue, its team form and its authorisation do not exist.
+        sign_in(&web, &app, "secretary", "书记丁").await?;
+        for path in [
+            "/staff/clues".to_owned(),
+            format!("/staff/clues/{}", clue.id),
+            format!("/staff/clues/{}/team", clue.id),
+            href.trim_end_matches("/authorisation.pdf").to_owned(),
+            "/staff/cross-handling/proposals".to_owned(),
+        ] {
+            web.goto(app.url(&path)).await?;
+            let body = web.find(By::Tag("body")).await?.text().await?;
+            assert!(
+                !body.contains(&clue.number) && !body.contains("周某"),
+                "{path} shows the clue: {body}"
+            );
+        }
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.unwrap();
+}
