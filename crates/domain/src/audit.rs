@@ -63,10 +63,18 @@ pub enum AuditAction {
     InterviewAttach,
     TranscriptSave,
     WitnessReveal,
+    RotationSet,
+    JointMeetingRecord,
+    TermReportSave,
+    TermReportSubmit,
+    CampaignCreate,
+    FindingRecord,
+    HandlingRecord,
+    StatisticsExport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 56] = [
+    pub const ALL: [AuditAction; 64] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -123,6 +131,14 @@ impl AuditAction {
         Self::InterviewAttach,
         Self::TranscriptSave,
         Self::WitnessReveal,
+        Self::RotationSet,
+        Self::JointMeetingRecord,
+        Self::TermReportSave,
+        Self::TermReportSubmit,
+        Self::CampaignCreate,
+        Self::FindingRecord,
+        Self::HandlingRecord,
+        Self::StatisticsExport,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -183,6 +199,14 @@ impl AuditAction {
             Self::InterviewAttach => "interview.attach",
             Self::TranscriptSave => "transcript.save",
             Self::WitnessReveal => "witness.reveal",
+            Self::RotationSet => "zone_rotation.set",
+            Self::JointMeetingRecord => "joint_meeting.record",
+            Self::TermReportSave => "term_report.save",
+            Self::TermReportSubmit => "term_report.submit",
+            Self::CampaignCreate => "campaign.create",
+            Self::FindingRecord => "problem_finding.record",
+            Self::HandlingRecord => "handling.record",
+            Self::StatisticsExport => "statistics.export",
         }
     }
 

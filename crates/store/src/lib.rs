@@ -16,7 +16,8 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use repo::{
-    AccountRepo, ArticleRepo, AuditRepo, DivisionRepo, InspectionRepo, JobRepo, LedgerRepo, OrgRepo, ScopeRepo, Store,
+    AccountRepo, ArticleRepo, AuditRepo, CampaignRepo, DivisionRepo, InspectionRepo, JobRepo, LedgerRepo, OrgRepo,
+    ScopeRepo, Store, ZoneGovernanceRepo,
 };
 
 /// The storage the deployment is configured for.

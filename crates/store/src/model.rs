@@ -712,3 +712,7 @@ pub struct InterviewDetail {
     pub transcript: Option<TranscriptVersion>,
     pub files: Vec<InterviewFile>,
 }
+
+#[path = "model_zone.rs"]
+mod zone_governance;
+pub use zone_governance::*;
