@@ -1,8 +1,10 @@
 //! The JSON API under `/api/v1`, its OpenAPI document generated from the handlers.
 
 mod articles;
+pub(crate) mod campaigns;
 pub(crate) mod cases;
 mod divisions;
+pub(crate) mod governance;
 pub(crate) mod inspection;
 mod ledger;
 pub(crate) mod org;
@@ -77,6 +79,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::save_transcript))
         .routes(routes!(cases::transcript_versions))
         .routes(routes!(cases::reveal_witness))
+        .routes(routes!(governance::get_rotation, governance::set_rotation))
+        .routes(routes!(governance::list_meetings, governance::record_meeting))
+        .routes(routes!(governance::get_report, governance::save_report))
+        .routes(routes!(campaigns::list_campaigns, campaigns::create_campaign))
+        .routes(routes!(campaigns::record_finding))
+        .routes(routes!(campaigns::record_handling))
+        .routes(routes!(campaigns::get_statistics))
         .split_for_parts()
 }
 
@@ -87,6 +96,9 @@ pub const ACCESS: &[(&str, &str, Access)] = {
     use qinglian_domain::access::Action::{
         ActOnConcern, ConductInterview, EditOrg, ManageCases, ManageInspection, ReadCases, ReadComplainant,
         ReadInspection, ReadOrg, RevealWitness, RunMeeting,
+    };
+    use qinglian_domain::access::Action::{
+        ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
     &[
         ("GET", "/api/v1/county", Can(ReadOrg)),
@@ -155,6 +167,17 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("PUT", "/api/v1/interviews/{id}/transcript", Can(ConductInterview)),
         ("GET", "/api/v1/interviews/{id}/transcript/versions", Can(ReadCases)),
         ("POST", "/api/v1/interviews/{id}/witness", Can(RevealWitness)),
+        ("GET", "/api/v1/zones/{id}/rotation", Can(ReadZoneGovernance)),
+        ("PUT", "/api/v1/zones/{id}/rotation", Can(ManageZoneGovernance)),
+        ("GET", "/api/v1/zones/{id}/meetings", Can(ReadZoneGovernance)),
+        ("POST", "/api/v1/zones/{id}/meetings", Can(ManageZoneGovernance)),
+        ("GET", "/api/v1/zones/{id}/reports/{quarter}", Can(ReadZoneGovernance)),
+        ("PUT", "/api/v1/zones/{id}/reports/{quarter}", Can(WriteTermReport)),
+        ("GET", "/api/v1/campaigns", Can(ReadStatistics)),
+        ("POST", "/api/v1/campaigns", Can(ManageCampaigns)),
+        ("POST", "/api/v1/campaigns/{id}/findings", Can(ManageCampaigns)),
+        ("POST", "/api/v1/handlings", Can(ManageCampaigns)),
+        ("GET", "/api/v1/statistics", Can(ReadStatistics)),
     ]
 };
 
