@@ -17,7 +17,6 @@ use qinglian_domain::zone_governance::{JointMeetingInput, Quarter, Rotation, dra
 use qinglian_store::Store;
 use qinglian_store::model::{Actor, PageRequest};
 
-use super::tour::TODAY;
 use super::{DemoError, at};
 
 /// The story's figures, as the demo's records must add up to them.
@@ -34,9 +33,9 @@ pub mod figures {
 }
 use figures::*;
 
-/// The main campaign and the one before it in the same year.
-pub const CAMPAIGN: (&str, &str, &str) = ("群众身边不正之风和腐败问题集中整治", "2026-03-01", "2026-10-31");
-const EARLIER: (&str, &str, &str) = ("元旦春节期间纠治“四风”专项检查", "2026-01-01", "2026-02-28");
+/// The main campaign and the one at the start of the same year.
+pub const CAMPAIGN: &str = "群众身边不正之风和腐败问题集中整治";
+const EARLIER: &str = "元旦春节期间纠治“四风”专项检查";
 /// Sanctions in the main campaign; the rest of the year's come from the other cases.
 const CAMPAIGN_SANCTIONS: usize = 20;
 const CAMPAIGN_FIRST_FORM: usize = 80;
@@ -63,7 +62,7 @@ fn split_fen(total: i64, n: usize) -> Vec<String> {
 /// Sets every zone's rotation from last quarter, records a joint meeting per quarter so far,
 /// and has last quarter's convener submit their term report.
 pub(super) async fn rotations(store: &dyn Store, actor: &Actor) -> Result<(), DemoError> {
-    let today = day(TODAY)?;
+    let today = today();
     let now = Quarter::of(today);
     let last = now.prev();
     let staff = store.all_staff().await.map_err(at("rotations"))?;
@@ -248,13 +247,8 @@ async fn open_cases(
     Ok(ids)
 }
 
-/// Ids of the cases opened in `[from, to]`.
-async fn cases_between(
-    store: &dyn Store,
-    actor: &Actor,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<String>, DemoError> {
+/// Every case in the register: (id, opened on).
+async fn all_cases(store: &dyn Store, actor: &Actor) -> Result<Vec<(String, NaiveDate)>, DemoError> {
     let mut out = Vec::new();
     for page in 1.. {
         let p = store
@@ -266,31 +260,44 @@ async fn cases_between(
             .await
             .map_err(at("cases"))?;
         let done = p.items.is_empty();
-        out.extend(
-            p.items
-                .into_iter()
-                .filter(|c| c.opened_on >= from && c.opened_on <= to)
-                .map(|c| c.id),
-        );
-        if done || (page as i64) * PageRequest::MAX_LIMIT >= p.total {
+        out.extend(p.items.into_iter().map(|c| (c.id, c.opened_on)));
+        if done || out.len() as i64 >= p.total {
             break;
         }
     }
     Ok(out)
 }
 
-/// The two campaigns of the year with their findings and handlings, topped up with cases so
-/// that the counts are the story's whatever the demo held before.
+/// The two campaigns of the year with their findings and handlings. With cases already in the
+/// register, the main campaign spans them (its 50 cases are theirs) and no case is added; on a
+/// register without cases, the story's 50 (campaign) and 123 (year) are opened here.
 pub(super) async fn campaigns(store: &dyn Store, actor: &Actor) -> Result<(), DemoError> {
-    let today = day(TODAY)?;
-    let (a_from, a_to) = (day(CAMPAIGN.1)?, day(CAMPAIGN.2)?);
-    let (year_from, year_to) = (day(EARLIER.1)?, today);
+    use chrono::Datelike;
+    let today = today();
+    let existing = all_cases(store, actor).await?;
+    let (a_from, a_to) = match (existing.iter().map(|c| c.1).min(), existing.iter().map(|c| c.1).max()) {
+        (Some(first), Some(last)) => (first, last),
+        _ => {
+            let to = today - Duration::days(30);
+            let from = (to - Duration::days(240)).max(day(&format!("{}-01-01", to.year()))?);
+            (from, to)
+        }
+    };
+    let year = a_to.year();
+    let year_from = day(&format!("{year}-01-01"))?;
+    let b_to = day(&format!("{year}-02-28"))?.min(a_to);
     let main = store
-        .create_campaign(actor, &CampaignInput::parse(CAMPAIGN.0, CAMPAIGN.1, CAMPAIGN.2)?)
+        .create_campaign(
+            actor,
+            &CampaignInput::parse(CAMPAIGN, &a_from.to_string(), &a_to.to_string())?,
+        )
         .await
         .map_err(at("campaigns"))?;
     let earlier = store
-        .create_campaign(actor, &CampaignInput::parse(EARLIER.0, EARLIER.1, EARLIER.2)?)
+        .create_campaign(
+            actor,
+            &CampaignInput::parse(EARLIER, &year_from.to_string(), &b_to.to_string())?,
+        )
         .await
         .map_err(at("campaigns"))?;
     let townships: Vec<String> = store
@@ -314,8 +321,8 @@ pub(super) async fn campaigns(store: &dyn Store, actor: &Actor) -> Result<(), De
 
     // Findings: 107 in the campaign (all rectified), 361 in the earlier one: 468 for the year.
     for (campaign, total, on) in [
-        (&main.id, CAMPAIGN_PROBLEMS, a_to - Duration::days(5)),
-        (&earlier.id, YEAR_PROBLEMS - CAMPAIGN_PROBLEMS, day(EARLIER.2)?),
+        (&main.id, CAMPAIGN_PROBLEMS, a_to),
+        (&earlier.id, YEAR_PROBLEMS - CAMPAIGN_PROBLEMS, b_to),
     ] {
         let n = units.len() as i64;
         for (i, unit) in units.iter().enumerate() {
@@ -336,79 +343,51 @@ pub(super) async fn campaigns(store: &dyn Store, actor: &Actor) -> Result<(), De
         }
     }
 
-    // Cases: what exists in the campaign and the year, then the missing ones opened here.
-    let mut in_campaign = cases_between(store, actor, a_from, a_to).await?;
-    if in_campaign.len() < CAMPAIGN_CASES {
-        let more = open_cases(
-            store,
-            actor,
-            &townships,
-            CAMPAIGN_CASES - in_campaign.len(),
-            a_from,
-            a_to - Duration::days(10),
-        )
-        .await?;
-        in_campaign.extend(more);
-    }
-    let in_year = cases_between(store, actor, year_from, year_to).await?;
-    let mut others: Vec<String> = in_year.into_iter().filter(|c| !in_campaign.contains(c)).collect();
-    let wanted_others = YEAR_CASES.saturating_sub(in_campaign.len());
-    if others.len() < wanted_others {
-        let more = open_cases(
-            store,
-            actor,
-            &townships,
-            wanted_others - others.len(),
-            year_from,
-            day(EARLIER.2)?,
-        )
-        .await?;
-        others.extend(more);
-    }
+    // Cases: the register's, or the story's opened here when it has none.
+    let (campaign_cases, other_cases) = if existing.is_empty() {
+        let a = open_cases(store, actor, &townships, CAMPAIGN_CASES, a_from, a_to).await?;
+        // The year's other cases come before the campaign, when the year leaves room for them.
+        let b = if a_from > year_from {
+            let before = a_from - Duration::days(1);
+            open_cases(store, actor, &townships, YEAR_CASES - CAMPAIGN_CASES, year_from, before).await?
+        } else {
+            Vec::new()
+        };
+        (a, b)
+    } else {
+        let a: Vec<String> = existing.iter().map(|c| c.0.clone()).take(CAMPAIGN_CASES).collect();
+        let b = existing
+            .iter()
+            .filter(|c| c.1.year() == year && !a.contains(&c.0))
+            .map(|c| c.0.clone())
+            .collect();
+        (a, b)
+    };
 
-    // The campaign's case handlings carry its funds; those of the other cases the rest of the
-    // year's sanctions.
+    // The campaign's case handlings carry its funds and most of the year's sanctions; the other
+    // cases of the year carry the rest.
     let seized = split_fen(CAMPAIGN_SEIZED_FEN, 12);
     let handed = split_fen(CAMPAIGN_HANDED_IN_FEN, 12);
     let funds: Vec<(String, String)> = seized.into_iter().zip(handed).collect();
-    let decided = a_to - Duration::days(3);
-    let campaign_cases: Vec<String> = in_campaign.into_iter().take(CAMPAIGN_CASES).collect();
-    let mut sanctions = record_case_outcomes(
+    let other_sanctions = other_cases.len().min(YEAR_SANCTIONS - CAMPAIGN_SANCTIONS);
+    let campaign_sanctions = (YEAR_SANCTIONS - other_sanctions).min(campaign_cases.len());
+    record_case_outcomes(
         store,
         actor,
         Some(&main.id),
         &campaign_cases,
-        CAMPAIGN_SANCTIONS,
+        campaign_sanctions,
         &funds,
-        decided,
+        a_to,
     )
     .await?;
-    let other_cases: Vec<String> = others.into_iter().take(wanted_others).collect();
-    sanctions += record_case_outcomes(
-        store,
-        actor,
-        None,
-        &other_cases,
-        YEAR_SANCTIONS.saturating_sub(sanctions),
-        &[],
-        today - Duration::days(7),
-    )
-    .await?;
-    debug_assert!(sanctions <= YEAR_SANCTIONS);
+    record_case_outcomes(store, actor, None, &other_cases, other_sanctions, &[], a_to).await?;
 
     // The first form: talks and criticism, no case; most in the campaign, the rest around it.
     let first = [
-        (Some(main.id.as_str()), CAMPAIGN_FIRST_FORM, a_from + Duration::days(30)),
-        (
-            Some(earlier.id.as_str()),
-            EARLIER_FIRST_FORM,
-            day(EARLIER.2)? - Duration::days(10),
-        ),
-        (
-            None,
-            YEAR_FIRST_FORM - CAMPAIGN_FIRST_FORM - EARLIER_FIRST_FORM,
-            today - Duration::days(14),
-        ),
+        (Some(main.id.as_str()), CAMPAIGN_FIRST_FORM, a_to),
+        (Some(earlier.id.as_str()), EARLIER_FIRST_FORM, b_to),
+        (None, YEAR_FIRST_FORM - CAMPAIGN_FIRST_FORM - EARLIER_FIRST_FORM, a_to),
     ];
     for (campaign, n, on) in first {
         for i in 0..n {
@@ -431,6 +410,13 @@ pub(super) async fn campaigns(store: &dyn Store, actor: &Actor) -> Result<(), De
         }
     }
     Ok(())
+}
+
+/// Today in Beijing, as the pages' calendars and the clue register see it.
+fn today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive()
 }
 
 #[cfg(test)]
