@@ -564,6 +564,51 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
     assert_eq!(concern.state, "answered");
     assert_eq!(events.first().map(|e| e.kind.as_str()), Some("create"));
     assert_eq!(events.last().map(|e| e.kind.as_str()), Some("answer"));
+
+    // The clue register: a hundred clues, fifty cases, every team from other townships.
+    let a = qinglian_store::model::Actor::system("test");
+    let all = qinglian_domain::scope::Reach::everything();
+    let clues = store
+        .list_clues(
+            &a,
+            &all,
+            &Default::default(),
+            qinglian_store::model::PageRequest::new(1, 200),
+        )
+        .await
+        .unwrap();
+    assert_eq!((clues.total, report.clues), (100, 100));
+    let cases = store
+        .list_cases(&a, &all, qinglian_store::model::PageRequest::new(1, 200))
+        .await
+        .unwrap();
+    assert_eq!((cases.total, report.cases), (50, 50));
+    let by_id: std::collections::HashMap<String, Staff> = staff.iter().map(|s| (s.id.clone(), s.clone())).collect();
+    let mut teams = 0;
+    for c in &clues.items {
+        let d = store.get_clue(&a, &all, &c.id).await.unwrap();
+        if c.case_id.is_some() {
+            assert_eq!(d.team.len(), 2, "{} has no full team", c.number);
+            let kinds: Vec<&str> = d.events.iter().map(|e| e.disposition.as_str()).collect();
+            assert_eq!(kinds, vec!["preliminary_verification", "case_opened"]);
+        }
+        for m in &d.team {
+            let s = &by_id[&m.staff_id];
+            assert_ne!(
+                s.home_township_id.as_deref(),
+                Some(c.township_id.as_str()),
+                "{}",
+                c.number
+            );
+            assert!(
+                !(s.posting_kind == "township" && s.posting_unit_id.as_deref() == Some(c.township_id.as_str())),
+                "{} is handled from its own township",
+                c.number
+            );
+            teams += 1;
+        }
+    }
+    assert!(teams >= 100, "{teams} team places");
     zones_and_campaign_figures(&store).await;
 }
 

@@ -59,6 +59,7 @@ impl CurrentUser {
             may_manage_security: self.may(Action::ManageSecurity),
             may_read_audit: self.may(Action::ReadAudit),
             may_read_inspection: self.may(Action::ReadInspection),
+            may_read_cases: self.may(Action::ReadCases),
             may_read_statistics: self.may(Action::ReadStatistics),
         }
     }
@@ -76,6 +77,7 @@ pub struct UserView {
     pub may_manage_security: bool,
     pub may_read_audit: bool,
     pub may_read_inspection: bool,
+    pub may_read_cases: bool,
     pub may_read_statistics: bool,
 }
 

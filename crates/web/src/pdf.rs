@@ -39,6 +39,12 @@ pub const MINUTES: Template = Template {
     source: include_str!("../templates/pdf/minutes.typ"),
 };
 
+/// A remote interview's transcript (询问笔录), A4 portrait, pages numbered, signature lines.
+pub const TRANSCRIPT: Template = Template {
+    name: "transcript.typ",
+    source: include_str!("../templates/pdf/transcript.typ"),
+};
+
 /// Where the template finds its data.
 const DATA_PATH: &str = "/data.json";
 

@@ -309,3 +309,124 @@ async fn a_concern_from_the_qr_form_to_the_villagers_confirmation() {
     let _ = web.quit().await;
     result.unwrap();
 }
+
+/// Takes the next procedure step from the runner's form and waits for it to show as done.
+async fn take_step(web: &WebDriver, label: &str, code: &str, detail: &str) -> WebDriverResult<()> {
+    web.find(By::Css("#step-form select[name=step]"))
+        .await?
+        .send_keys(label)
+        .await?;
+    if !detail.is_empty() {
+        web.find(By::Css("#step-form textarea[name=detail]"))
+            .await?
+            .send_keys(detail)
+            .await?;
+    }
+    web.find(By::Css("#step-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    web.query(By::Css(format!("#procedure li.done[data-step='{code}']")))
+        .first()
+        .await?;
+    Ok(())
+}
+
+/// Issue 8's promise in the browser: two investigators check in, the procedure is taken in
+/// order, a step out of order is refused with the rule named, and the transcript typed live is
+/// saved as versions while questioning.
+#[tokio::test]
+async fn a_remote_interview_runs_in_order_in_the_browser() {
+    let app = common::spawn_sqlite().await;
+    let w = app.case_world().await;
+    let driver = start_chromedriver();
+    let profile = tempfile::tempdir().unwrap();
+    let web = browser(&driver, profile.path()).await;
+    let page = format!("/staff/interviews/{}", w.interview);
+
+    let result = async {
+        sign_in(&web, &app, "office", "监察庚").await?;
+        web.goto(app.url(&page)).await?;
+        web.find(By::Css("#checkin-form button")).await?.click().await?;
+        web.query(By::XPath("//*[@id='runner']//p[contains(., '等待另一名调查人员签到')]"))
+            .first()
+            .await?;
+        sign_out(&web).await?;
+
+        sign_in(&web, &app, "grouphead", "组长辛").await?;
+        web.goto(app.url(&page)).await?;
+        web.find(By::Css("#checkin-form button")).await?.click().await?;
+        web.query(By::Css("#procedure li.done[data-step='investigators_present']"))
+            .first()
+            .await?;
+        take_step(&web, "开始同步录音录像", "recording_started", "").await?;
+        // Skipping the credentials: refused, naming the step that must come first.
+        web.find(By::Css("#step-form select[name=step]"))
+            .await?
+            .send_keys("告知权利义务")
+            .await?;
+        web.find(By::Css("#step-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let refusal = web.query(By::Css(".errors")).first().await?.text().await?;
+        assert!(
+            refusal.contains("程序不可跳过或颠倒") && refusal.contains("出示工作证件"),
+            "{refusal}"
+        );
+        assert!(
+            web.find_all(By::Css("#procedure li.done[data-step='rights_read']"))
+                .await?
+                .is_empty()
+        );
+        take_step(&web, "出示工作证件", "credentials_shown", "").await?;
+        // The notice read at the next step is shown from the template.
+        let rights = web.find(By::Id("rights-text")).await?.text().await?;
+        assert!(rights.contains("如实提供证言"), "{rights}");
+        take_step(&web, "告知权利义务", "rights_read", "").await?;
+        take_step(
+            &web,
+            "核实身份",
+            "identity_verified",
+            "视频中出示身份证原件，与公安照片比对一致",
+        )
+        .await?;
+        take_step(&web, "开始询问", "questioning", "").await?;
+
+        // The transcript is typed live and saved a moment later, as version 1 then 2.
+        let q = web.find(By::Css("#transcript .qa textarea.q")).await?;
+        q.send_keys("问：你是否认识张某？").await?;
+        web.find(By::Css("#transcript .qa textarea.a"))
+            .await?
+            .send_keys("答：认识，是东溪镇农业服务中心主任。")
+            .await?;
+        web.query(By::Css("#transcript-status[data-version='1']"))
+            .first()
+            .await?;
+        web.find(By::Id("transcript-add")).await?.click().await?;
+        let pairs = web.find_all(By::Css("#transcript .qa")).await?;
+        assert_eq!(pairs.len(), 2);
+        pairs[1]
+            .find(By::Css("textarea.q"))
+            .await?
+            .send_keys("问：他是否收受过好处？")
+            .await?;
+        web.query(By::Css("#transcript-status[data-version='2']"))
+            .first()
+            .await?;
+        take_step(&web, "宣读核对笔录", "transcript_read_back", "").await?;
+        // Reloaded, the page shows what the server kept.
+        web.goto(app.url(&page)).await?;
+        let kept = web.find(By::Id("transcript-version")).await?.text().await?;
+        assert!(kept.contains('2'), "{kept}");
+        let log = web.find(By::Id("interview-log")).await?.text().await?;
+        assert!(
+            log.contains("监察庚") && log.contains("组长辛") && log.contains("核实身份"),
+            "{log}"
+        );
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    let _ = web.quit().await;
+    result.unwrap();
+}

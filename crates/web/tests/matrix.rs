@@ -44,6 +44,9 @@ struct Ids {
     round: String,
     meeting: String,
     concern: String,
+    clue: String,
+    case: String,
+    interview: String,
 }
 
 /// The path with its `{…}` filled: the existing object for the path, or an unknown one.
@@ -64,6 +67,12 @@ fn fill(path: &str, ids: &Ids, known: bool) -> String {
         "990299"
     } else if !known {
         UNKNOWN
+    } else if path.contains("clues") {
+        &ids.clue
+    } else if path.contains("cases") {
+        &ids.case
+    } else if path.contains("interviews") {
+        &ids.interview
     } else if path.contains("meetings") || path.starts_with("/m/") {
         &ids.meeting
     } else if path.contains("concerns") {
@@ -173,7 +182,11 @@ async fn matrix(app: common::TestApp) {
         .await
         .unwrap();
     let world = app.inspection_world().await;
+    let cases_world = app.case_world().await;
     let ids = Ids {
+        clue: cases_world.clue,
+        case: cases_world.case,
+        interview: cases_world.interview,
         township: f.township_east.clone(),
         village: f.village_east.clone(),
         group: f.group.clone(),
@@ -313,6 +326,9 @@ async fn undeclared_methods_are_not_served() {
         round: UNKNOWN.into(),
         meeting: UNKNOWN.into(),
         concern: UNKNOWN.into(),
+        clue: UNKNOWN.into(),
+        case: UNKNOWN.into(),
+        interview: UNKNOWN.into(),
     };
     let mut checked = 0;
     for path in paths {

@@ -5,6 +5,7 @@
 //! new installation can be tried without real data.
 
 mod articles;
+mod cases;
 mod concerns;
 pub mod governance;
 mod names;
@@ -79,6 +80,9 @@ pub struct DemoReport {
     /// The receipt code (16 digits) of a concern a department has answered, for showing how a
     /// villager looks their concern up. Demo data only: real codes are never printed.
     pub sample_receipt: Option<String>,
+    /// Clues in the register and cases opened from them.
+    pub clues: usize,
+    pub cases: usize,
 }
 
 /// Creates the demo county in an empty store; refuses, without writing, if a county exists.
@@ -101,17 +105,26 @@ pub async fn create_demo(
     // One actor, one operation id: the whole demo reads as one operation in the audit trail.
     let actor = qinglian_store::model::Actor::system("demo");
     let county = store.upsert_county(&actor, &plan.county).await.map_err(at("county"))?;
-    let mut w = Writer::new(store, secrets, actor.clone(), progress, plan.writes());
+    let mut w = Writer::new(
+        store,
+        secrets,
+        actor.clone(),
+        progress,
+        plan.writes() + cases::CLUES as u64,
+    );
     w.units(&plan).await?;
     let (villages, communities) = w.places(&plan).await?;
     let staff = w.staff(&plan).await?;
     w.zones(&plan, &staff).await?;
     w.articles(&plan).await?;
     w.tour(&plan, &staff).await?;
+    let register = cases::write(store, &actor_for_cases(), seed, &mut || w.step("clues and cases")).await?;
     // Last, so that they count whatever clues and cases the demo holds by now.
     governance::campaigns(store, &actor).await?;
     governance::rotations(store, &actor).await?;
     Ok(DemoReport {
+        clues: register.clues,
+        cases: register.cases,
         seed,
         county_code: county.division_code,
         county_name: county.name,
@@ -128,6 +141,11 @@ pub async fn create_demo(
         concerns: plan.tour.concerns.len(),
         sample_receipt: plan.tour.sample_receipt().map(str::to_owned),
     })
+}
+
+/// The demo's actor, as `create_demo` writes under it.
+fn actor_for_cases() -> qinglian_store::model::Actor {
+    qinglian_store::model::Actor::system("demo")
 }
 
 fn at(stage: &'static str) -> impl FnOnce(StoreError) -> DemoError {

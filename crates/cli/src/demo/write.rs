@@ -52,7 +52,7 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn step(&mut self, stage: &'static str) {
+    pub(super) fn step(&mut self, stage: &'static str) {
         self.done += 1;
         (self.progress)(DemoProgress {
             stage,

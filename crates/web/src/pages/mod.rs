@@ -4,6 +4,7 @@ mod accounts;
 mod articles;
 mod audit;
 mod campaign_stats;
+mod cases;
 mod governance;
 mod groups;
 mod inspection;
@@ -33,8 +34,8 @@ use crate::state::AppState;
 pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
     use Access::{Can, Public, SignedIn};
     use qinglian_domain::access::Action::{
-        ActOnConcern, EditArticles, EditOrg, ManageInspection, ManageSecurity, ReadAudit, ReadComplainant,
-        ReadInspection, ReadOrg, RunMeeting,
+        ActOnConcern, ConductInterview, EditArticles, EditOrg, ManageCases, ManageInspection, ManageSecurity,
+        ReadAudit, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
     use qinglian_domain::access::Action::{
         ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
@@ -158,6 +159,49 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             "/staff/concerns/{id}/steps",
             post(inspection::step),
             &[("POST", Can(ActOnConcern))],
+        )
+        .route(
+            "/staff/clues",
+            get(cases::clues).post(cases::create_clue),
+            &[("GET", Can(ReadCases)), ("POST", Can(ManageCases))],
+        )
+        .route("/staff/clues/{id}", get(cases::clue), &[("GET", Can(ReadCases))])
+        .route(
+            "/staff/clues/{id}/dispose",
+            post(cases::dispose),
+            &[("POST", Can(ManageCases))],
+        )
+        .route(
+            "/staff/clues/{id}/team",
+            post(cases::add_member),
+            &[("POST", Can(ManageCases))],
+        )
+        .route("/staff/cases", get(cases::cases), &[("GET", Can(ReadCases))])
+        .route("/staff/cases/{id}", get(cases::case), &[("GET", Can(ReadCases))])
+        .route(
+            "/staff/cases/{id}/interviews",
+            post(cases::plan_interview),
+            &[("POST", Can(ConductInterview))],
+        )
+        .route(
+            "/staff/interviews/{id}",
+            get(cases::interview),
+            &[("GET", Can(ReadCases))],
+        )
+        .route(
+            "/staff/interviews/{id}/acts",
+            post(cases::act),
+            &[("POST", Can(ConductInterview))],
+        )
+        .route(
+            "/staff/interviews/{id}/witness",
+            post(cases::reveal),
+            &[("POST", Can(RevealWitness))],
+        )
+        .route(
+            "/staff/interviews/{id}/transcript.pdf",
+            get(cases::transcript_pdf),
+            &[("GET", Can(ReadCases))],
         )
         .route("/logout", post(login::logout), &[("POST", SignedIn)])
         .route("/staff", get(staff::home), &[("GET", SignedIn)])

@@ -342,3 +342,80 @@ impl TestApp {
         }
     }
 }
+
+/// A clue in the east township with a case opened from it, a cross-handling team of `office`
+/// and `grouphead` (both from the west), and an interview planned with them as investigators.
+/// `secretary` is posted in the east: the township's own secretary, who must see none of it.
+pub struct CaseWorld {
+    pub clue: String,
+    pub case: String,
+    pub interview: String,
+    pub office_staff: String,
+    pub grouphead_staff: String,
+}
+
+impl TestApp {
+    pub async fn case_world(&self) -> CaseWorld {
+        use qinglian_domain::case::{ClueInput, Disposition};
+        use qinglian_domain::interview::{PlanForm, PlanInput};
+        use qinglian_domain::scope::Reach;
+        let a = Actor::system("test");
+        let all = Reach::everything();
+        let today = chrono::Utc::now()
+            .with_timezone(&qinglian_domain::inspection::CHINA)
+            .date_naive();
+        let clue = self
+            .store
+            .create_clue(
+                &a,
+                &ClueInput::parse(
+                    "petition",
+                    "张某",
+                    "东溪镇农业服务中心主任",
+                    &self.fixture.township_east,
+                    "反映其在土地流转中收受好处",
+                    &today.to_string(),
+                    today,
+                )
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let note = qinglian_domain::inspection::Text::parse("note", "经初核，决定立案").unwrap();
+        let clue = self
+            .store
+            .dispose_clue(&a, &all, &clue.id, None, Disposition::CaseOpened, &note, today)
+            .await
+            .unwrap();
+        let staff = self.store.all_staff().await.unwrap();
+        let id_of = |name: &str| staff.iter().find(|s| s.name == name).unwrap().id.clone();
+        let (office, head) = (id_of("监察庚"), id_of("组长辛"));
+        for s in [&office, &head] {
+            self.store.add_team_member(&a, &all, &clue.id, s).await.unwrap();
+        }
+        let plan = PlanInput::parse(&PlanForm {
+            witness_name: "证人李某".into(),
+            protected: None,
+            alias: String::new(),
+            id_number: "11010519491231002X".into(),
+            phone: "13900000000".into(),
+            investigator_ids: vec![office.clone(), head.clone()],
+            platform: "腾讯会议".into(),
+            link: "https://meeting.example/j/42".into(),
+            scheduled_at: (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339(),
+            consent_caller_id: office.clone(),
+            consent_called_at: chrono::Utc::now().to_rfc3339(),
+            consent_agreed: "同意今日下午远程询问".into(),
+        })
+        .unwrap();
+        let case = clue.case_id.clone().unwrap();
+        let interview = self.store.plan_interview(&a, &all, &case, &plan, None).await.unwrap();
+        CaseWorld {
+            clue: clue.id,
+            case,
+            interview: interview.id,
+            office_staff: office,
+            grouphead_staff: head,
+        }
+    }
+}
