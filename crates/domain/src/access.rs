@@ -47,6 +47,8 @@ pub enum Action {
     ReadStatistics,
     /// Declare campaigns and record problem findings and handlings.
     ManageCampaigns,
+    /// Upload evidence files, read their records and chain of custody, download them.
+    HandleEvidence,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -87,6 +89,13 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::ManageZoneGovernance => matches!(role, CommissionLeader | CaseManager | SupervisionOffice),
         Action::WriteTermReport => matches!(role, TownshipSecretary | StationedGroupHead),
         Action::ManageCampaigns => matches!(role, CaseManager | SupervisionOffice),
+        // Case evidence: those who gather and manage it, never the administrator or the auditor.
+        Action::HandleEvidence => {
+            matches!(
+                role,
+                CaseManager | SupervisionOffice | TownshipSecretary | StationedGroupHead
+            )
+        }
     }
 }
 
@@ -138,5 +147,22 @@ mod tests {
         assert!(may(Role::TownshipSecretary, Action::ConductInterview));
         assert!(!may(Role::TownshipSecretary, Action::RevealWitness));
         assert!(!may(Role::TownshipSecretary, Action::ManageCases));
+    }
+
+    #[test]
+    fn evidence_is_handled_by_case_staff_only() {
+        let handlers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| may(*r, Action::HandleEvidence))
+            .collect();
+        assert_eq!(
+            handlers,
+            vec![
+                Role::CaseManager,
+                Role::SupervisionOffice,
+                Role::TownshipSecretary,
+                Role::StationedGroupHead
+            ]
+        );
     }
 }

@@ -71,10 +71,16 @@ pub enum AuditAction {
     FindingRecord,
     HandlingRecord,
     StatisticsExport,
+    EvidenceIntake,
+    EvidenceAccess,
+    EvidenceDownload,
+    EvidenceExport,
+    EvidenceVerify,
+    EvidenceVerifyFailed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 64] = [
+    pub const ALL: [AuditAction; 70] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -139,6 +145,12 @@ impl AuditAction {
         Self::FindingRecord,
         Self::HandlingRecord,
         Self::StatisticsExport,
+        Self::EvidenceIntake,
+        Self::EvidenceAccess,
+        Self::EvidenceDownload,
+        Self::EvidenceExport,
+        Self::EvidenceVerify,
+        Self::EvidenceVerifyFailed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -207,6 +219,12 @@ impl AuditAction {
             Self::FindingRecord => "problem_finding.record",
             Self::HandlingRecord => "handling.record",
             Self::StatisticsExport => "statistics.export",
+            Self::EvidenceIntake => "evidence.intake",
+            Self::EvidenceAccess => "evidence.access",
+            Self::EvidenceDownload => "evidence.download",
+            Self::EvidenceExport => "evidence.export",
+            Self::EvidenceVerify => "evidence.verify",
+            Self::EvidenceVerifyFailed => "evidence.verify_failed",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod case;
 pub mod convener;
 pub mod division;
 pub mod error;
+pub mod evidence;
 pub mod inspection;
 pub mod interview;
 pub mod org;

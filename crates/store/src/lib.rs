@@ -1,6 +1,7 @@
 //! Qinglian's storage: one repository contract, implemented on SQLite and on PostgreSQL.
 
 mod error;
+pub mod evidence;
 mod group_commit;
 mod ledger_math;
 pub mod model;
@@ -16,8 +17,8 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use repo::{
-    AccountRepo, ArticleRepo, AuditRepo, CampaignRepo, DivisionRepo, InspectionRepo, JobRepo, LedgerRepo, OrgRepo,
-    ScopeRepo, Store, ZoneGovernanceRepo,
+    AccountRepo, ArticleRepo, AuditRepo, CampaignRepo, DivisionRepo, EvidenceRepo, InspectionRepo, JobRepo, LedgerRepo,
+    OrgRepo, ScopeRepo, Store, ZoneGovernanceRepo,
 };
 
 /// The storage the deployment is configured for.

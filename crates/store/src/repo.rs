@@ -410,6 +410,55 @@ pub trait CaseRepo: Send + Sync {
     ) -> R<String>;
 }
 
+/// Evidence files, their uploads in progress and their chain of custody.
+///
+/// A file record exists only once its bytes are stored and hashed; it is written with its
+/// intake custody event, audit row and log entry in one transaction, and never changes.
+#[async_trait]
+pub trait EvidenceRepo: Send + Sync {
+    async fn create_upload(&self, upload: &crate::evidence::EvidenceUpload) -> R<()>;
+    /// The upload, if `account_id` started it; anyone else's is `NotFound`.
+    async fn get_upload(&self, account_id: &str, id: &str) -> R<crate::evidence::EvidenceUpload>;
+    /// Records the offset acknowledged to the client (its bytes are already on disk).
+    async fn set_upload_offset(&self, id: &str, offset: i64, expires_at: DateTime<Utc>) -> R<()>;
+    async fn delete_upload(&self, id: &str) -> R<()>;
+    async fn expired_uploads(&self, now: DateTime<Utc>) -> R<Vec<crate::evidence::EvidenceUpload>>;
+    async fn upload_ids(&self) -> R<Vec<String>>;
+    /// Records a completed upload as evidence, in one transaction: the blob (once per
+    /// content), the file, its intake custody event, audit row and log entry (which carries
+    /// both digests and the size), and the end of the upload `upload_id`.
+    async fn record_intake(
+        &self,
+        actor: &Actor,
+        upload_id: Option<&str>,
+        new: &crate::evidence::NewEvidence,
+    ) -> R<crate::evidence::EvidenceFile>;
+    async fn list_evidence(
+        &self,
+        viewer: &crate::evidence::EvidenceViewer<'_>,
+        page: PageRequest,
+    ) -> R<Paged<crate::evidence::EvidenceFile>>;
+    /// One file, if the viewer may see it; otherwise `NotFound`.
+    async fn get_evidence(
+        &self,
+        viewer: &crate::evidence::EvidenceViewer<'_>,
+        id: &str,
+    ) -> R<crate::evidence::EvidenceFile>;
+    /// Every file, in id order, a page at a time (for verification and export).
+    async fn evidence_after(&self, after: Option<&str>, limit: i64) -> R<Vec<crate::evidence::EvidenceFile>>;
+    /// Distinct blobs behind the files and their bytes.
+    async fn evidence_totals(&self) -> R<crate::evidence::EvidenceTotals>;
+    /// Appends a custody event with its audit row and log entry, in one transaction.
+    async fn record_custody(
+        &self,
+        actor: &Actor,
+        file_id: &str,
+        kind: qinglian_domain::evidence::CustodyKind,
+        detail: Option<&str>,
+    ) -> R<()>;
+    async fn custody_events(&self, file_id: &str) -> R<Vec<crate::evidence::CustodyEvent>>;
+}
+
 /// A zone's joint meeting: the convener rotation, meetings, and the conveners' term reports.
 #[async_trait]
 pub trait ZoneGovernanceRepo: Send + Sync {
@@ -498,6 +547,7 @@ pub trait Store:
     + ScopeRepo
     + InspectionRepo
     + CaseRepo
+    + EvidenceRepo
     + ZoneGovernanceRepo
     + CampaignRepo
 {

@@ -118,6 +118,7 @@ mod audit;
 pub(crate) mod campaign;
 pub(crate) mod case;
 mod division;
+pub(crate) mod evidence;
 pub(crate) mod inspection;
 mod job;
 mod ledger;
@@ -131,6 +132,7 @@ pub(crate) use audit::{audit_impl, audit_where};
 pub(crate) use campaign::campaign_impl;
 pub(crate) use case::case_impl;
 pub(crate) use division::division_impl;
+pub(crate) use evidence::evidence_impl;
 pub(crate) use inspection::{concern_select, inspection_impl, meeting_select, round_select};
 pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
@@ -169,6 +171,7 @@ macro_rules! portable_repos {
             crate::portable::case_impl!($store);
             crate::portable::zone_governance_impl!($store);
             crate::portable::campaign_impl!($store);
+            crate::portable::evidence_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;
         }
     };
