@@ -69,6 +69,7 @@ async fn main() {
         ledger_key_path: key,
         secret_key_path: dir.path().join("secret.key"),
         ledger_origin: "bench.qinglian/ledger".into(),
+        evidence_dir: dir.path().join("evidence"),
         ..Settings::default()
     };
     let store = qinglian_store::connect(&settings.database_url()).await.unwrap();

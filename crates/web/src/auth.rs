@@ -397,6 +397,7 @@ pub mod cap {
         ManageCases,
         ConductInterview,
         RevealWitness,
+        HandleEvidence,
         ReadZoneGovernance,
         ManageZoneGovernance,
         WriteTermReport,

@@ -33,6 +33,15 @@ pub enum AppError {
     TooManyRequests,
     #[error("unavailable")]
     Unavailable(#[source] anyhow::Error),
+    /// The disk (or quota) under the evidence store is full: nothing was stored.
+    #[error("storage full")]
+    StorageFull,
+    /// The body is not of the type the endpoint takes (a tus PATCH is offset+octet-stream).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// A protocol version the server does not speak (`Tus-Resumable`).
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(&'static str),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -71,6 +80,17 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str, &'static str) {
             "error.too_many_requests",
         ),
         AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "error.unavailable"),
+        AppError::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, "storage_full", "error.storage_full"),
+        AppError::UnsupportedMediaType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "error.unsupported_media_type",
+        ),
+        AppError::PreconditionFailed(_) => (
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "error.precondition_failed",
+        ),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "error.internal"),
     }
 }

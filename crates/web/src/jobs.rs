@@ -25,6 +25,11 @@ const JOBS: &[Job] = &[
         every: chrono::Duration::hours(24),
         lease: chrono::Duration::minutes(30),
     },
+    Job {
+        name: "evidence_upload_cleanup",
+        every: chrono::Duration::minutes(10),
+        lease: chrono::Duration::minutes(10),
+    },
 ];
 
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -75,6 +80,13 @@ async fn run_one(state: &AppState, job: &Job) -> Result<(), qinglian_store::Stor
                 .apply_audit_retention(&Actor::system("audit_retention"), cutoff)
                 .await?;
             tracing::info!(removed, "audit retention applied");
+        }
+        "evidence_upload_cleanup" => {
+            // Abandoned uploads were never evidence: their partial bytes just go.
+            let removed = state.evidence.cleanup(&state.store, now).await?;
+            if removed > 0 {
+                tracing::info!(removed, "abandoned evidence uploads removed");
+            }
         }
         _ => {}
     }

@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+pub mod evidence;
 mod i18n;
 mod jobs;
 pub mod ledger;
@@ -86,12 +87,18 @@ fn routes(state: AppState) -> axum::Router {
     use tower_http::limit::RequestBodyLimitLayer;
 
     let max_body = state.settings.max_body_bytes;
-    let (api_router, openapi) = api::router();
+    let (api_router, mut openapi) = api::router();
+    let (upload_router, upload_doc) = api::upload_router();
+    openapi.merge(upload_doc);
     // Every page and API route passes the session layer: it finds the user and checks CSRF.
+    // Request bodies are limited everywhere but on the evidence uploads, which stream to disk.
     let app = pages::router_and_table()
         .0
         .merge(api_router)
         .merge(open311::router_and_table().0)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .merge(upload_router.layer(axum::extract::DefaultBodyLimit::disable()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer));
     axum::Router::new()
         .merge(app)
@@ -101,8 +108,6 @@ fn routes(state: AppState) -> axum::Router {
         .route("/metrics", get(observe::metrics))
         .route("/assets/{*path}", get(assets::serve))
         .fallback(error::not_found_fallback)
-        .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .layer(RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn(observe::track))
         .layer(axum::middleware::from_fn(observe::security_headers))
         .layer(

@@ -39,6 +39,24 @@ pub struct Settings {
     pub ledger_hash: String,
     /// How often pending entries are integrated and a checkpoint signed, in milliseconds.
     pub ledger_interval_ms: u64,
+    /// Evidence files: `incoming/` holds uploads in progress; with the `local` store the blobs
+    /// live here too (`sha256/…`). Keep it on one filesystem so completing a file is a rename.
+    pub evidence_dir: PathBuf,
+    /// `local` (blobs under `evidence_dir`) or `s3` (S3-compatible object storage).
+    pub evidence_store: String,
+    /// S3 bucket, endpoint (e.g. `https://minio.example:9000`), region, keys and folder; empty
+    /// values fall back to the standard `AWS_*` environment variables.
+    pub evidence_s3_bucket: String,
+    pub evidence_s3_endpoint: String,
+    pub evidence_s3_region: String,
+    pub evidence_s3_access_key_id: String,
+    pub evidence_s3_secret_access_key: String,
+    pub evidence_s3_allow_http: bool,
+    pub evidence_s3_prefix: String,
+    /// Largest evidence file accepted, in bytes.
+    pub evidence_max_upload_bytes: u64,
+    /// An upload not continued for this long is abandoned and its partial bytes removed.
+    pub evidence_upload_expiry_hours: i64,
 }
 
 impl Default for Settings {
@@ -59,6 +77,17 @@ impl Default for Settings {
             ledger_origin: "qinglian.local/ledger".to_owned(),
             ledger_hash: "sha256".to_owned(),
             ledger_interval_ms: 1000,
+            evidence_dir: PathBuf::from("qinglian-data/evidence"),
+            evidence_store: "local".to_owned(),
+            evidence_s3_bucket: String::new(),
+            evidence_s3_endpoint: String::new(),
+            evidence_s3_region: String::new(),
+            evidence_s3_access_key_id: String::new(),
+            evidence_s3_secret_access_key: String::new(),
+            evidence_s3_allow_http: false,
+            evidence_s3_prefix: String::new(),
+            evidence_max_upload_bytes: 64 << 30,
+            evidence_upload_expiry_hours: 24,
         }
     }
 }
@@ -87,6 +116,17 @@ impl Settings {
                 self.audit_retention_days
             ))));
         }
+        if !matches!(self.evidence_store.as_str(), "local" | "s3") {
+            return Err(Box::new(figment::Error::from(format!(
+                "evidence_store is {:?}; use local or s3",
+                self.evidence_store
+            ))));
+        }
+        if self.evidence_store == "s3" && self.evidence_s3_bucket.trim().is_empty() {
+            return Err(Box::new(figment::Error::from(
+                "evidence_store is s3 but evidence_s3_bucket is empty".to_owned(),
+            )));
+        }
         if qinglian_ledger::Algorithm::parse(&self.ledger_hash).is_none() {
             return Err(Box::new(figment::Error::from(format!(
                 "ledger_hash is {:?}; use sha256 or sm3",
@@ -98,6 +138,19 @@ impl Settings {
 
     pub fn ledger_algorithm(&self) -> qinglian_ledger::Algorithm {
         qinglian_ledger::Algorithm::parse(&self.ledger_hash).unwrap_or(qinglian_ledger::Algorithm::Sha256)
+    }
+
+    /// The S3 settings, for `evidence_store = "s3"`.
+    pub fn evidence_s3(&self) -> qinglian_store::evidence::S3Config {
+        qinglian_store::evidence::S3Config {
+            bucket: self.evidence_s3_bucket.clone(),
+            endpoint: self.evidence_s3_endpoint.clone(),
+            region: self.evidence_s3_region.clone(),
+            access_key_id: self.evidence_s3_access_key_id.clone(),
+            secret_access_key: self.evidence_s3_secret_access_key.clone(),
+            allow_http: self.evidence_s3_allow_http,
+            prefix: self.evidence_s3_prefix.clone(),
+        }
     }
 
     pub fn database_url(&self) -> qinglian_store::DatabaseUrl {
@@ -113,6 +166,8 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &self.database_url())
             .field("secure_cookies", &self.secure_cookies)
             .field("log_format", &self.log_format)
+            .field("evidence_dir", &self.evidence_dir)
+            .field("evidence_store", &self.evidence_store)
             .finish_non_exhaustive()
     }
 }

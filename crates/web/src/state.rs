@@ -17,13 +17,17 @@ pub struct AppState {
     pub ledger_signer: Option<Arc<qinglian_ledger::NoteSigner>>,
     /// Keys receipt hashes and seals second-factor secrets.
     pub secrets: Arc<crate::secrets::SecretKey>,
+    /// Evidence blobs and uploads in progress.
+    pub evidence: Arc<crate::evidence::EvidenceService>,
 }
 
 impl AppState {
     /// The state for a server or a command; reads (or first creates) the secret key file.
     pub fn new(settings: Arc<Settings>, store: DynStore) -> anyhow::Result<Self> {
         let secrets = Arc::new(crate::secrets::SecretKey::load_or_create(&settings.secret_key_path)?);
+        let evidence = Arc::new(crate::evidence::EvidenceService::from_settings(&settings)?);
         Ok(Self {
+            evidence,
             secrets,
             store,
             settings: settings.clone(),

@@ -47,6 +47,8 @@ struct Ids {
     clue: String,
     case: String,
     interview: String,
+    evidence: String,
+    upload: String,
 }
 
 /// The path with its `{…}` filled: the existing object for the path, or an unknown one.
@@ -73,6 +75,10 @@ fn fill(path: &str, ids: &Ids, known: bool) -> String {
         &ids.case
     } else if path.contains("interviews") {
         &ids.interview
+    } else if path.starts_with("/api/v1/evidence/uploads/") {
+        &ids.upload
+    } else if path.starts_with("/api/v1/evidence/") {
+        &ids.evidence
     } else if path.contains("meetings") || path.starts_with("/m/") {
         &ids.meeting
     } else if path.contains("concerns") {
@@ -183,6 +189,7 @@ async fn matrix(app: common::TestApp) {
         .unwrap();
     let world = app.inspection_world().await;
     let cases_world = app.case_world().await;
+    let evidence = evidence_fixture(&app).await;
     let ids = Ids {
         clue: cases_world.clue,
         case: cases_world.case,
@@ -197,6 +204,8 @@ async fn matrix(app: common::TestApp) {
         round: world.round,
         meeting: world.meeting,
         concern: world.concern,
+        evidence: evidence.0,
+        upload: evidence.1,
     };
 
     let mut table = route_table();
@@ -243,6 +252,47 @@ async fn matrix(app: common::TestApp) {
     );
     eprintln!("authorisation matrix: {cases} cases on {}", app.store.backend());
     assert!(cases > 900, "the matrix shrank to {cases} cases");
+}
+
+/// An evidence file and an upload in progress, both the case manager's.
+async fn evidence_fixture(app: &common::TestApp) -> (String, String) {
+    use qinglian_store::evidence::{BlobKey, BlobStore, Digests, EvidenceUpload, LocalBlobs, NewEvidence};
+    let account = app.store.find_account("casemanager").await.unwrap().unwrap();
+    let owner = Actor {
+        account_id: Some(account.id.clone()),
+        ..Actor::system("test")
+    };
+    let dir = &app.settings.evidence_dir;
+    let bytes = b"matrix recording".to_vec();
+    let digests = Digests::of(&bytes);
+    let key = BlobKey::for_sha256(&digests.sha256);
+    let staged = dir.join("incoming").join("matrix-staged");
+    std::fs::write(&staged, &bytes).unwrap();
+    LocalBlobs::new(dir).put_file(&key, &staged).await.unwrap();
+    let new = NewEvidence {
+        digests,
+        size: bytes.len() as u64,
+        file_name: qinglian_domain::evidence::FileName::parse("filename", "矩阵.mp4").unwrap(),
+        media_type: qinglian_domain::evidence::MediaType::parse("filetype", "video/mp4").unwrap(),
+        key,
+    };
+    let file = app.store.record_intake(&owner, None, &new).await.unwrap();
+    let now = chrono::Utc::now();
+    let upload = EvidenceUpload {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account.id,
+        length: 100,
+        upload_offset: 0,
+        file_name: "矩阵.mp4".into(),
+        media_type: "video/mp4".into(),
+        declared_sha256: None,
+        declared_sm3: None,
+        created_at: now,
+        expires_at: now + chrono::Duration::hours(1),
+    };
+    std::fs::write(dir.join("incoming").join(&upload.id), b"").unwrap();
+    app.store.create_upload(&upload).await.unwrap();
+    (file.id, upload.id)
 }
 
 fn check(spec: &RouteSpec, role: Option<Role>, known: bool, status: u16, url: &str) -> Result<(), &'static str> {
@@ -329,6 +379,8 @@ async fn undeclared_methods_are_not_served() {
         clue: UNKNOWN.into(),
         case: UNKNOWN.into(),
         interview: UNKNOWN.into(),
+        evidence: UNKNOWN.into(),
+        upload: UNKNOWN.into(),
     };
     let mut checked = 0;
     for path in paths {

@@ -74,6 +74,8 @@ pub struct HashPipeline {
     second: mpsc::Sender<Bytes>,
     first_done: JoinHandle<FirstOut>,
     second_done: JoinHandle<sm3::Sm3>,
+    /// Set by the writer as soon as a write fails, so the sender can stop early.
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Bytes handed to the threads.
     pub fed: u64,
 }
@@ -106,6 +108,8 @@ impl HashPipeline {
         let (first, mut first_rx) = mpsc::channel::<Bytes>(QUEUE);
         let (second, mut second_rx) = mpsc::channel::<Bytes>(QUEUE);
         let Hashing { sha256, sm3 } = state;
+        let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let failed_flag = failed.clone();
         let first_done = std::thread::Builder::new()
             .name("evidence-sha256".into())
             .spawn(move || {
@@ -120,6 +124,7 @@ impl HashPipeline {
                         && let Err(e) = f.write_all(&chunk)
                     {
                         out.error = Some(e);
+                        failed_flag.store(true, std::sync::atomic::Ordering::Release);
                     }
                     out.sha256.update(&chunk);
                 }
@@ -137,8 +142,14 @@ impl HashPipeline {
             second,
             first_done,
             second_done,
+            failed,
             fed: 0,
         })
+    }
+
+    /// Whether writing the file has already failed (the error comes with `finish`).
+    pub fn write_failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Queues a chunk for both threads; waits while they are behind.
@@ -160,6 +171,7 @@ impl HashPipeline {
             second_done,
             ..
         } = self;
+
         drop(first);
         drop(second);
         let joined = tokio::task::spawn_blocking(move || (first_done.join(), second_done.join()))

@@ -4,6 +4,8 @@ mod articles;
 pub(crate) mod campaigns;
 pub(crate) mod cases;
 mod divisions;
+mod evidence;
+mod evidence_upload;
 pub(crate) mod governance;
 pub(crate) mod inspection;
 mod ledger;
@@ -23,7 +25,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Qinglian API", version = "1", description = "县纪委监委清廉监督平台接口。Errors are `{code, message, operation_id, fields}`."),
     components(schemas(ErrorBody, FieldProblem)),
-    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"))
+    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"))
 )]
 struct ApiDoc;
 
@@ -79,6 +81,23 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::save_transcript))
         .routes(routes!(cases::transcript_versions))
         .routes(routes!(cases::reveal_witness))
+        .routes(routes!(evidence::list_evidence))
+        .routes(routes!(evidence::get_evidence))
+        .routes(routes!(evidence::custody))
+        .routes(routes!(evidence::download))
+        .split_for_parts()
+}
+
+/// The evidence upload endpoints, apart from the others because their bodies are streamed to
+/// disk without the request-size limit (each is bounded by its declared `Upload-Length`).
+pub fn upload_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::new()
+        .routes(routes!(evidence_upload::options, evidence_upload::create))
+        .routes(routes!(
+            evidence_upload::head,
+            evidence_upload::patch,
+            evidence_upload::terminate
+        ))
         .routes(routes!(governance::get_rotation, governance::set_rotation))
         .routes(routes!(governance::list_meetings, governance::record_meeting))
         .routes(routes!(governance::get_report, governance::save_report))
@@ -94,8 +113,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub const ACCESS: &[(&str, &str, Access)] = {
     use Access::{Can, Public};
     use qinglian_domain::access::Action::{
-        ActOnConcern, ConductInterview, EditOrg, ManageCases, ManageInspection, ReadCases, ReadComplainant,
-        ReadInspection, ReadOrg, RevealWitness, RunMeeting,
+        ActOnConcern, ConductInterview, EditOrg, HandleEvidence, ManageCases, ManageInspection, ReadCases,
+        ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
     use qinglian_domain::access::Action::{
         ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
@@ -167,6 +186,16 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("PUT", "/api/v1/interviews/{id}/transcript", Can(ConductInterview)),
         ("GET", "/api/v1/interviews/{id}/transcript/versions", Can(ReadCases)),
         ("POST", "/api/v1/interviews/{id}/witness", Can(RevealWitness)),
+        // Evidence store
+        ("GET", "/api/v1/evidence", Can(HandleEvidence)),
+        ("GET", "/api/v1/evidence/{id}", Can(HandleEvidence)),
+        ("GET", "/api/v1/evidence/{id}/custody", Can(HandleEvidence)),
+        ("GET", "/api/v1/evidence/{id}/content", Can(HandleEvidence)),
+        ("OPTIONS", "/api/v1/evidence/uploads", Can(HandleEvidence)),
+        ("POST", "/api/v1/evidence/uploads", Can(HandleEvidence)),
+        ("HEAD", "/api/v1/evidence/uploads/{id}", Can(HandleEvidence)),
+        ("PATCH", "/api/v1/evidence/uploads/{id}", Can(HandleEvidence)),
+        ("DELETE", "/api/v1/evidence/uploads/{id}", Can(HandleEvidence)),
         ("GET", "/api/v1/zones/{id}/rotation", Can(ReadZoneGovernance)),
         ("PUT", "/api/v1/zones/{id}/rotation", Can(ManageZoneGovernance)),
         ("GET", "/api/v1/zones/{id}/meetings", Can(ReadZoneGovernance)),

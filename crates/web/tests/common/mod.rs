@@ -50,6 +50,11 @@ pub async fn spawn_postgres() -> TestApp {
 }
 
 pub async fn spawn(db: TestDb) -> TestApp {
+    spawn_with(db, |_| {}).await
+}
+
+/// Starts the server with settings changed by `tweak` (after the test defaults are set).
+pub async fn spawn_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let store = db.store().await;
     let fixture = seed(&store).await;
     let key_dir = tempfile::tempdir().unwrap();
@@ -62,8 +67,11 @@ pub async fn spawn(db: TestDb) -> TestApp {
         ledger_origin: "test.qinglian/ledger".to_owned(),
         // Tests integrate when they choose; the background loop stays out of their way.
         ledger_interval_ms: 3_600_000,
+        evidence_dir: key_dir.path().join("evidence"),
         ..Settings::default()
     };
+    let mut settings = settings;
+    tweak(&mut settings);
     qinglian_web::ledger::init_key(
         &key_path,
         &settings.ledger_origin,
@@ -182,6 +190,23 @@ pub struct Session {
 }
 
 impl TestApp {
+    /// Stops the server and starts a new one on the same database and folders, as after a
+    /// crash and restart: nothing the old process held in memory survives.
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let app = Application::build(self.settings.clone(), self.store.clone())
+            .await
+            .expect("rebuild the server");
+        self.base = format!("http://{}", app.local_addr());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        self.stop = Some(tx);
+    }
+
     /// The same state the server has, for calling its services directly.
     pub fn state(&self) -> qinglian_web::AppState {
         qinglian_web::AppState::new(std::sync::Arc::new(self.settings.clone()), self.store.clone()).unwrap()
