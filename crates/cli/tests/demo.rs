@@ -609,6 +609,65 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
         }
     }
     assert!(teams >= 100, "{teams} team places");
+    zones_and_campaign_figures(&store).await;
+}
+
+/// Each zone's rotation with a quarter of history and a submitted term report, and the
+/// campaign's and the year's figures as the story tells them, summed exactly.
+async fn zones_and_campaign_figures(store: &Store) {
+    use qinglian::demo::governance::{CAMPAIGN, figures};
+    use qinglian_domain::campaign::{CampaignStats, Period, ZoneUnits};
+    use qinglian_domain::zone_governance::Quarter;
+    let zones = store.list_zones().await.unwrap();
+    let today = chrono::Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive();
+    let last = Quarter::of(today).prev();
+    for z in &zones {
+        let cal = store.convener_calendar(&z.zone.id, last, 4).await.unwrap();
+        assert!(
+            cal.iter().all(|s| s.staff_id.is_some()),
+            "{} has a gap in its calendar",
+            z.zone.name
+        );
+        assert_eq!(cal[0].report_state.as_deref(), Some("submitted"), "{}", z.zone.name);
+        assert!(!store.list_joint_meetings(&z.zone.id).await.unwrap().is_empty());
+    }
+    let units: Vec<ZoneUnits> = zones
+        .iter()
+        .map(|z| ZoneUnits {
+            id: z.zone.id.clone(),
+            name: z.zone.name.clone(),
+            members: z.members.iter().map(|m| m.id.clone()).collect(),
+        })
+        .collect();
+    let campaign = store
+        .list_campaigns()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == CAMPAIGN)
+        .unwrap();
+    let year = chrono::Datelike::year(&campaign.ends_on);
+    let period = Period::Campaign {
+        id: campaign.id,
+        name: campaign.name,
+        starts_on: campaign.starts_on,
+        ends_on: campaign.ends_on,
+    };
+    let s = CampaignStats::compute(&units, &store.stat_facts(&period).await.unwrap()).unwrap();
+    assert_eq!(s.county.problems_found, figures::CAMPAIGN_PROBLEMS);
+    assert_eq!(s.county.cases_opened, figures::CAMPAIGN_CASES as i64);
+    assert_eq!(s.county.funds_seized.canonical(), "76000.00");
+    assert_eq!(s.county.funds_handed_in.canonical(), "152000.00");
+    assert_eq!(s.league.len(), 7);
+    let y = CampaignStats::compute(&units, &store.stat_facts(&Period::Year { year }).await.unwrap()).unwrap();
+    assert_eq!((y.county.problems_found, y.county.problems_rectified), (468, 468));
+    // The year's cases are the register's: 123 when the demo opens them itself, else those of
+    // the clue register that fall in the campaign's year.
+    assert!(y.county.cases_opened > 0 && y.county.cases_opened <= figures::YEAR_CASES as i64);
+    assert_eq!(y.county.forms[0], figures::YEAR_FIRST_FORM as i64);
+    assert_eq!(y.county.sanctions, figures::YEAR_SANCTIONS as i64);
 }
 
 /// Same seed, same county, on two fresh databases; another seed, other names.

@@ -37,6 +37,16 @@ pub enum Action {
     ConductInterview,
     /// Read a protected witness's real identity from the classified volume (reasoned, audited).
     RevealWitness,
+    /// See zones' joint meetings, convener calendars and term reports (zone-level staff: their zone).
+    ReadZoneGovernance,
+    /// Set the convener rotation and record joint meetings for the county.
+    ManageZoneGovernance,
+    /// Write and submit one's own term report as the quarter's convener.
+    WriteTermReport,
+    /// See campaign statistics: aggregates without personal data (zone-level staff: their zone).
+    ReadStatistics,
+    /// Declare campaigns and record problem findings and handlings.
+    ManageCampaigns,
     /// Upload evidence files, read their records and chain of custody, download them.
     HandleEvidence,
     /// Make the sealed export of an interview for the trial department (审理).
@@ -77,6 +87,14 @@ pub fn may(role: Role, action: Action) -> bool {
             )
         }
         Action::RevealWitness => matches!(role, CommissionLeader | CaseManager),
+        // The joint meeting is the commission's and its zone members' business.
+        Action::ReadZoneGovernance | Action::ReadStatistics => matches!(
+            role,
+            CommissionLeader | CaseManager | SupervisionOffice | TownshipSecretary | StationedGroupHead
+        ),
+        Action::ManageZoneGovernance => matches!(role, CommissionLeader | CaseManager | SupervisionOffice),
+        Action::WriteTermReport => matches!(role, TownshipSecretary | StationedGroupHead),
+        Action::ManageCampaigns => matches!(role, CaseManager | SupervisionOffice),
         // Case evidence: those who gather and manage it, never the administrator or the auditor.
         Action::ExportEvidence => matches!(role, CaseManager | CommissionLeader),
         Action::HandleEvidence => {

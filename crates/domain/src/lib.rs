@@ -4,6 +4,7 @@ pub mod access;
 pub mod article;
 pub mod assignment;
 pub mod audit;
+pub mod campaign;
 pub mod case;
 pub mod convener;
 pub mod cross_handling;
@@ -19,5 +20,6 @@ pub mod recusal;
 pub mod role;
 pub mod scope;
 pub mod signin;
+pub mod zone_governance;
 
 pub use error::{FieldError, Invalid};

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 pub use error::StoreError;
 pub use repo::{
-    AccountRepo, ArticleRepo, AuditRepo, CrossHandlingRepo, DivisionRepo, EvidenceRepo, InspectionRepo, JobRepo,
-    LedgerRepo, OrgRepo, ScopeRepo, Store,
+    AccountRepo, ArticleRepo, AuditRepo, CampaignRepo, CrossHandlingRepo, DivisionRepo, EvidenceRepo, InspectionRepo,
+    JobRepo, LedgerRepo, OrgRepo, ScopeRepo, Store, ZoneGovernanceRepo,
 };
 
 /// The storage the deployment is configured for.

@@ -715,3 +715,6 @@ pub struct InterviewDetail {
 
 mod cross_handling;
 pub use cross_handling::*;
+#[path = "model_zone.rs"]
+mod zone_governance;
+pub use zone_governance::*;

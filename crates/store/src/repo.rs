@@ -525,6 +525,81 @@ pub trait CrossHandlingRepo: Send + Sync {
     ) -> R<Authorisation>;
 }
 
+/// A zone's joint meeting: the convener rotation, meetings, and the conveners' term reports.
+#[async_trait]
+pub trait ZoneGovernanceRepo: Send + Sync {
+    async fn get_rotation(&self, zone_id: &str) -> R<Option<ZoneRotation>>;
+    /// Replaces the zone's convener order; everyone in it must pass `convener::check_convener`.
+    async fn set_rotation(
+        &self,
+        actor: &Actor,
+        zone_id: &str,
+        rotation: &qinglian_domain::zone_governance::Rotation,
+    ) -> R<ZoneRotation>;
+    /// The convener of each quarter from `from`, with their report's state.
+    async fn convener_calendar(
+        &self,
+        zone_id: &str,
+        from: qinglian_domain::zone_governance::Quarter,
+        count: usize,
+    ) -> R<Vec<CalendarSlot>>;
+    async fn list_joint_meetings(&self, zone_id: &str) -> R<Vec<JointMeeting>>;
+    /// Records a held meeting; attendees must be the zone's secretaries or group heads.
+    async fn record_joint_meeting(
+        &self,
+        actor: &Actor,
+        zone_id: &str,
+        input: &qinglian_domain::zone_governance::JointMeetingInput,
+    ) -> R<JointMeeting>;
+    /// What the zone did in a quarter: the figures a term report is drafted from.
+    async fn term_figures(
+        &self,
+        zone_id: &str,
+        quarter: qinglian_domain::zone_governance::Quarter,
+    ) -> R<qinglian_domain::zone_governance::TermFigures>;
+    async fn get_term_report(
+        &self,
+        zone_id: &str,
+        quarter: qinglian_domain::zone_governance::Quarter,
+    ) -> R<Option<TermReport>>;
+    async fn list_term_reports(&self, zone_id: &str) -> R<Vec<TermReport>>;
+    /// Saves the quarter's convener's report (only theirs, only from the term's last month),
+    /// and submits it when `submit`; a submitted report is final. `expected_version` guards
+    /// against a stale edit.
+    #[allow(clippy::too_many_arguments)]
+    async fn save_term_report(
+        &self,
+        actor: &Actor,
+        zone_id: &str,
+        quarter: qinglian_domain::zone_governance::Quarter,
+        body: &qinglian_domain::inspection::Text,
+        submit: bool,
+        expected_version: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> R<TermReport>;
+}
+
+/// Campaigns and the records their statistics are made of.
+#[async_trait]
+pub trait CampaignRepo: Send + Sync {
+    async fn list_campaigns(&self) -> R<Vec<Campaign>>;
+    async fn get_campaign(&self, id: &str) -> R<Campaign>;
+    async fn create_campaign(&self, actor: &Actor, input: &qinglian_domain::campaign::CampaignInput) -> R<Campaign>;
+    async fn record_finding(&self, actor: &Actor, input: &qinglian_domain::campaign::FindingInput) -> R<Finding>;
+    async fn list_findings(&self, campaign_id: &str) -> R<Vec<Finding>>;
+    /// Records a handling; one tied to a case takes the case's township, and a case outside
+    /// the caller's reach (or in their own township) is `NotFound`.
+    async fn record_handling(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        input: &qinglian_domain::campaign::HandlingInput,
+    ) -> R<Handling>;
+    async fn list_handlings(&self, campaign_id: Option<&str>, year: Option<i32>) -> R<Vec<Handling>>;
+    /// Every fact of a period, placed in its unit, without personal data.
+    async fn stat_facts(&self, period: &qinglian_domain::campaign::Period) -> R<qinglian_domain::campaign::StatFacts>;
+}
+
 /// Everything the application stores.
 #[async_trait]
 pub trait Store:
@@ -540,6 +615,8 @@ pub trait Store:
     + CaseRepo
     + EvidenceRepo
     + CrossHandlingRepo
+    + ZoneGovernanceRepo
+    + CampaignRepo
 {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.

@@ -62,6 +62,7 @@ impl CurrentUser {
             may_read_cases: self.may(Action::ReadCases),
             may_form_teams: self.may(Action::ManageCases),
             may_declare_ties: self.may(Action::DeclareTies),
+            may_read_statistics: self.may(Action::ReadStatistics),
         }
     }
 }
@@ -82,6 +83,7 @@ pub struct UserView {
     /// Cross-handling: form teams, see proposals (case managers).
     pub may_form_teams: bool,
     pub may_declare_ties: bool,
+    pub may_read_statistics: bool,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -403,7 +405,12 @@ pub mod cap {
         HandleEvidence,
         ExportEvidence,
         DeclareTies,
-        ApproveOverride
+        ApproveOverride,
+        ReadZoneGovernance,
+        ManageZoneGovernance,
+        WriteTermReport,
+        ReadStatistics,
+        ManageCampaigns
     );
 }
 

@@ -351,6 +351,14 @@ impl FieldProblem {
             | "requested_by" | "authorisation_id" | "team_size" | "target" | "person_name" | "person_unit" => {
                 format!("xh.field.{}", self.field)
             }
+            "held_on" | "place" | "agenda" | "minutes" | "attendee_ids" | "order" | "start" | "quarter"
+            | "convener" => {
+                format!("gov.field.{}", self.field)
+            }
+            "campaign_id" | "unit_id" | "case_id" | "found" | "rectified" | "recorded_on" | "form" | "sanction"
+            | "funds_seized" | "funds_handed_in" | "decided_on" | "starts_on" | "ends_on" => {
+                format!("campaign.field.{}", self.field)
+            }
             other => other.to_owned(),
         }
     }

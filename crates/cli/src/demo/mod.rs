@@ -1,12 +1,14 @@
 //! `qinglian demo`: fills an empty deployment with a fictional county shaped like the story
 //! (29 townships, 338 villages, 14 stationed groups, 5 + 2 zones, and an inspection round with
-//! 141 targets, 5 on-site meetings and 36 concerns), the same for the same seed, so that a new
-//! installation can be tried without real data.
+//! 141 targets, 5 on-site meetings and 36 concerns, each zone's convener rotation with a quarter
+//! of history, and a campaign with the story's figures), the same for the same seed, so that a
+//! new installation can be tried without real data.
 
 mod articles;
 mod cases;
 mod concerns;
 pub mod cross_handling;
+pub mod governance;
 mod names;
 mod plan;
 mod tour;
@@ -104,7 +106,13 @@ pub async fn create_demo(
     // One actor, one operation id: the whole demo reads as one operation in the audit trail.
     let actor = qinglian_store::model::Actor::system("demo");
     let county = store.upsert_county(&actor, &plan.county).await.map_err(at("county"))?;
-    let mut w = Writer::new(store, secrets, actor, progress, plan.writes() + cases::CLUES as u64);
+    let mut w = Writer::new(
+        store,
+        secrets,
+        actor.clone(),
+        progress,
+        plan.writes() + cases::CLUES as u64,
+    );
     w.units(&plan).await?;
     let (villages, communities) = w.places(&plan).await?;
     let staff = w.staff(&plan).await?;
@@ -120,6 +128,9 @@ pub async fn create_demo(
     cross_handling::authorise_teams(store, &actor_for_cases(), today)
         .await
         .map_err(at("authorisations"))?;
+    // Last, so that they count whatever clues and cases the demo holds by now.
+    governance::campaigns(store, &actor).await?;
+    governance::rotations(store, &actor).await?;
     Ok(DemoReport {
         clues: register.clues,
         cases: register.cases,

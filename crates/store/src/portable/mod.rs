@@ -115,6 +115,7 @@ pub(crate) fn zone_member_exists_sql(kind: qinglian_domain::org::ZoneKind) -> &'
 mod account;
 mod article;
 mod audit;
+pub(crate) mod campaign;
 pub(crate) mod case;
 pub(crate) mod cross_handling;
 mod division;
@@ -124,10 +125,12 @@ mod job;
 mod ledger;
 mod org;
 pub(crate) mod scope;
+pub(crate) mod zone_governance;
 
 pub(crate) use account::account_impl;
 pub(crate) use article::article_impl;
 pub(crate) use audit::{audit_impl, audit_where};
+pub(crate) use campaign::campaign_impl;
 pub(crate) use case::case_impl;
 pub(crate) use cross_handling::cross_handling_impl;
 pub(crate) use division::division_impl;
@@ -137,6 +140,7 @@ pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
 pub(crate) use org::org_impl;
 pub(crate) use scope::scope_impl;
+pub(crate) use zone_governance::zone_governance_impl;
 
 /// Stamps every shared repository onto a backend's store type.
 macro_rules! portable_repos {
@@ -167,6 +171,8 @@ macro_rules! portable_repos {
             crate::portable::scope_impl!($store);
             crate::portable::inspection_impl!($store);
             crate::portable::case_impl!($store);
+            crate::portable::zone_governance_impl!($store);
+            crate::portable::campaign_impl!($store);
             crate::portable::evidence_impl!($store);
             crate::portable::cross_handling_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;

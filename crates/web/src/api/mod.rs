@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1`, its OpenAPI document generated from the handlers.
 
 mod articles;
+pub(crate) mod campaigns;
 pub(crate) mod cases;
 pub(crate) mod cross_handling;
 mod divisions;
 mod evidence;
 mod evidence_upload;
+pub(crate) mod governance;
 pub(crate) mod inspection;
 mod ledger;
 pub(crate) mod org;
@@ -109,6 +111,13 @@ pub fn upload_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             evidence_upload::patch,
             evidence_upload::terminate
         ))
+        .routes(routes!(governance::get_rotation, governance::set_rotation))
+        .routes(routes!(governance::list_meetings, governance::record_meeting))
+        .routes(routes!(governance::get_report, governance::save_report))
+        .routes(routes!(campaigns::list_campaigns, campaigns::create_campaign))
+        .routes(routes!(campaigns::record_finding))
+        .routes(routes!(campaigns::record_handling))
+        .routes(routes!(campaigns::get_statistics))
         .split_for_parts()
 }
 
@@ -119,6 +128,9 @@ pub const ACCESS: &[(&str, &str, Access)] = {
     use qinglian_domain::access::Action::{
         ActOnConcern, ApproveOverride, ConductInterview, DeclareTies, EditOrg, HandleEvidence, ManageCases,
         ManageInspection, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
+    };
+    use qinglian_domain::access::Action::{
+        ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
     &[
         ("GET", "/api/v1/county", Can(ReadOrg)),
@@ -211,6 +223,17 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("HEAD", "/api/v1/evidence/uploads/{id}", Can(HandleEvidence)),
         ("PATCH", "/api/v1/evidence/uploads/{id}", Can(HandleEvidence)),
         ("DELETE", "/api/v1/evidence/uploads/{id}", Can(HandleEvidence)),
+        ("GET", "/api/v1/zones/{id}/rotation", Can(ReadZoneGovernance)),
+        ("PUT", "/api/v1/zones/{id}/rotation", Can(ManageZoneGovernance)),
+        ("GET", "/api/v1/zones/{id}/meetings", Can(ReadZoneGovernance)),
+        ("POST", "/api/v1/zones/{id}/meetings", Can(ManageZoneGovernance)),
+        ("GET", "/api/v1/zones/{id}/reports/{quarter}", Can(ReadZoneGovernance)),
+        ("PUT", "/api/v1/zones/{id}/reports/{quarter}", Can(WriteTermReport)),
+        ("GET", "/api/v1/campaigns", Can(ReadStatistics)),
+        ("POST", "/api/v1/campaigns", Can(ManageCampaigns)),
+        ("POST", "/api/v1/campaigns/{id}/findings", Can(ManageCampaigns)),
+        ("POST", "/api/v1/handlings", Can(ManageCampaigns)),
+        ("GET", "/api/v1/statistics", Can(ReadStatistics)),
     ]
 };
 

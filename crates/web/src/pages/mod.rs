@@ -4,8 +4,10 @@ mod accounts;
 mod articles;
 mod audit;
 mod authorisation;
+mod campaign_stats;
 pub(crate) mod cases;
 mod cross_handling;
+mod governance;
 mod groups;
 mod inspection;
 mod inspection_pdf;
@@ -38,6 +40,9 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
     use qinglian_domain::access::Action::{
         ActOnConcern, ConductInterview, EditArticles, EditOrg, ExportEvidence, ManageCases, ManageInspection,
         ManageSecurity, ReadAudit, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
+    };
+    use qinglian_domain::access::Action::{
+        ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
     let registrar = Registrar::new();
     cross_handling_routes(registrar)
@@ -312,6 +317,51 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
             "/staff/org/staff",
             get(people::list).post(people::create),
             &[("GET", Can(ReadOrg)), ("POST", Can(EditOrg))],
+        )
+        .route(
+            "/staff/zones/{id}/governance",
+            get(governance::zone),
+            &[("GET", Can(ReadZoneGovernance))],
+        )
+        .route(
+            "/staff/zones/{id}/rotation",
+            post(governance::set_rotation),
+            &[("POST", Can(ManageZoneGovernance))],
+        )
+        .route(
+            "/staff/zones/{id}/meetings",
+            post(governance::record_meeting),
+            &[("POST", Can(ManageZoneGovernance))],
+        )
+        .route(
+            "/staff/zones/{id}/reports/{quarter}",
+            get(governance::term_report).post(governance::save_report),
+            &[("GET", Can(ReadZoneGovernance)), ("POST", Can(WriteTermReport))],
+        )
+        .route(
+            "/staff/statistics",
+            get(campaign_stats::dashboard),
+            &[("GET", Can(ReadStatistics))],
+        )
+        .route(
+            "/staff/statistics/export.xlsx",
+            get(campaign_stats::export),
+            &[("GET", Can(ReadStatistics))],
+        )
+        .route(
+            "/staff/campaigns",
+            get(campaign_stats::campaigns).post(campaign_stats::create_campaign),
+            &[("GET", Can(ManageCampaigns)), ("POST", Can(ManageCampaigns))],
+        )
+        .route(
+            "/staff/campaigns/findings",
+            post(campaign_stats::record_finding),
+            &[("POST", Can(ManageCampaigns))],
+        )
+        .route(
+            "/staff/campaigns/handlings",
+            post(campaign_stats::record_handling),
+            &[("POST", Can(ManageCampaigns))],
         )
         .route(
             "/staff/articles",

@@ -35,6 +35,8 @@ struct Home {
     /// Reminders: concerns within reach past their answer deadline, and those due within
     /// three days (`None` for users who see no concerns).
     reminders: Option<(i64, i64)>,
+    /// Conveners of the zones the user sees, and any term report the user owes.
+    conveners: Vec<super::governance::ConvenerReminder>,
 }
 
 pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
@@ -84,6 +86,9 @@ pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Resul
     } else {
         None
     };
+    let conveners = super::governance::reminders(&state, &user)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))?;
     let welcome = t.named("staff.welcome", &user.session.staff_name);
     Ok(render(&Home {
         show_overview,
@@ -96,6 +101,7 @@ pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Resul
         zones,
         practices: PRACTICES,
         reminders,
+        conveners,
     }))
 }
 
