@@ -115,7 +115,7 @@ async fn the_register_and_its_dispositions(app: common::TestApp) {
         )
         .await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("回避：其现任职于线索所在乡镇"));
+    assert!(r.text().await.unwrap().contains("现任职于线索所在乡镇"));
 }
 
 async fn the_own_township_secretary_learns_nothing(app: common::TestApp) {
@@ -160,6 +160,8 @@ async fn the_own_township_secretary_learns_nothing(app: common::TestApp) {
                            "consent_agreed": "同意"})
                 } else if spec.path.ends_with("/acts") {
                     json!({"kind": "check_in"})
+                } else if spec.path.ends_with("/authorisation") {
+                    json!({"authorisation_id": "00000000-0000-7000-8000-000000000002"})
                 } else if spec.path.ends_with("/files") {
                     json!({"evidence_file_id": "00000000-0000-7000-8000-000000000001", "kind": "other"})
                 } else if spec.path.ends_with("/transcript") {
