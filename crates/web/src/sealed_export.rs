@@ -223,17 +223,16 @@ pub async fn build(
         exported_by: user.session.staff_name.clone(),
         files: manifest.clone(),
     };
-    let json = |v: &dyn erased::Json| v.to_pretty();
     send(Piece::Start("manifest.json".into())).await?;
-    send(Piece::Bytes(json(&doc)?.into())).await?;
+    send(Piece::Bytes(pretty(&doc)?.into())).await?;
     let sums: String = manifest.iter().map(|m| format!("{}  {}\n", m.sha256, m.path)).collect();
     send(Piece::Start("SHA256SUMS".into())).await?;
     send(Piece::Bytes(sums.into_bytes().into())).await?;
     send(Piece::Start("procedure-log.json".into())).await?;
-    send(Piece::Bytes(json(&detail.events)?.into())).await?;
+    send(Piece::Bytes(pretty(&detail.events)?.into())).await?;
     let proofs = ledger_proofs(state, &detail, &files).await?;
     send(Piece::Start("ledger-proofs.json".into())).await?;
-    send(Piece::Bytes(json(&proofs)?.into())).await?;
+    send(Piece::Bytes(pretty(&proofs)?.into())).await?;
     drop(tx);
     writer
         .await
@@ -266,15 +265,8 @@ enum Piece {
 }
 
 /// JSON for the package, pretty-printed so a reader can check it by eye.
-mod erased {
-    pub trait Json {
-        fn to_pretty(&self) -> Result<Vec<u8>, crate::error::AppError>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_pretty(&self) -> Result<Vec<u8>, crate::error::AppError> {
-            serde_json::to_vec_pretty(self).map_err(|e| crate::error::AppError::Internal(e.into()))
-        }
-    }
+fn pretty<T: Serialize>(value: &T) -> Result<Vec<u8>, AppError> {
+    serde_json::to_vec_pretty(value).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The ledger entries of the interview and of each file's intake, each proven included in the

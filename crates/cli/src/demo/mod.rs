@@ -119,13 +119,13 @@ pub async fn create_demo(
     w.zones(&plan, &staff).await?;
     w.articles(&plan).await?;
     w.tour(&plan, &staff).await?;
-    let register = cases::write(store, &actor_for_cases(), seed, &mut || w.step("clues and cases")).await?;
+    let register = cases::write(store, &actor, seed, &mut || w.step("clues and cases")).await?;
     cross_handling::declare_ties(store).await.map_err(at("declared ties"))?;
     // Every team the register formed works under an authorisation.
     let today = chrono::Utc::now()
         .with_timezone(&qinglian_domain::inspection::CHINA)
         .date_naive();
-    cross_handling::authorise_teams(store, &actor_for_cases(), today)
+    cross_handling::authorise_teams(store, &actor, today)
         .await
         .map_err(at("authorisations"))?;
     // Last, so that they count whatever clues and cases the demo holds by now.
@@ -150,11 +150,6 @@ pub async fn create_demo(
         concerns: plan.tour.concerns.len(),
         sample_receipt: plan.tour.sample_receipt().map(str::to_owned),
     })
-}
-
-/// The demo's actor, as `create_demo` writes under it.
-fn actor_for_cases() -> qinglian_store::model::Actor {
-    qinglian_store::model::Actor::system("demo")
 }
 
 fn at(stage: &'static str) -> impl FnOnce(StoreError) -> DemoError {

@@ -95,6 +95,19 @@ macro_rules! case_impl {
                 }
             }
 
+            /// A case after the reach check (not audited: callers audit what they show).
+            async fn case_place(&self, reach: &qinglian_domain::scope::Reach, id: &str) -> R<CaseFile> {
+                let case = sqlx::query_as::<_, CaseFile>(concat!(crate::portable::case::case_select!(), " WHERE f.id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                if !qinglian_domain::case::reaches_case(reach, &case.clue_id, &case.township_id) {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(case)
+            }
+
             /// An interview's case, clue and township after the reach check.
             async fn interview_place(&self, reach: &qinglian_domain::scope::Reach, id: &str) -> R<Interview> {
                 let i = sqlx::query_as::<_, Interview>(concat!(crate::portable::case::interview_select!(), " WHERE i.id = $1"))
@@ -362,14 +375,7 @@ macro_rules! case_impl {
             }
 
             async fn get_case(&self, actor: &Actor, reach: &qinglian_domain::scope::Reach, id: &str) -> R<CaseFile> {
-                let case = sqlx::query_as::<_, CaseFile>(concat!(crate::portable::case::case_select!(), " WHERE f.id = $1"))
-                    .bind(id)
-                    .fetch_optional(&self.read)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                if !qinglian_domain::case::reaches_case(reach, &case.clue_id, &case.township_id) {
-                    return Err(StoreError::NotFound);
-                }
+                let case = self.case_place(reach, id).await?;
                 self.audit_read(actor, AuditAction::CaseView, Some(&case.id), None).await?;
                 Ok(case)
             }
@@ -382,14 +388,7 @@ macro_rules! case_impl {
                 plan: &qinglian_domain::interview::PlanInput,
                 sealed_identity: Option<&str>,
             ) -> R<Interview> {
-                let case = sqlx::query_as::<_, CaseFile>(concat!(crate::portable::case::case_select!(), " WHERE f.id = $1"))
-                    .bind(case_id)
-                    .fetch_optional(&self.read)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                if !qinglian_domain::case::reaches_case(reach, &case.clue_id, &case.township_id) {
-                    return Err(StoreError::NotFound);
-                }
+                let case = self.case_place(reach, case_id).await?;
                 let w = &plan.witness;
                 if w.protected && sealed_identity.is_none() {
                     return Err(Invalid::field("protected", "interview.identity_not_sealed", None).into());
@@ -456,7 +455,9 @@ macro_rules! case_impl {
             }
 
             async fn list_interviews(&self, actor: &Actor, reach: &qinglian_domain::scope::Reach, case_id: &str) -> R<Vec<Interview>> {
-                let case = self.get_case(actor, reach, case_id).await?;
+                // The case's own read is audited by `get_case`; this list is audited as its own read.
+                let case = self.case_place(reach, case_id).await?;
+                self.audit_read(actor, AuditAction::InterviewView, Some(&case.id), Some("interviews of the case")).await?;
                 Ok(sqlx::query_as::<_, Interview>(concat!(crate::portable::case::interview_select!(), " WHERE i.case_id = $1 ORDER BY i.scheduled_at, i.id"))
                     .bind(&case.id)
                     .fetch_all(&self.read)

@@ -24,7 +24,7 @@ fn today() -> chrono::NaiveDate {
     Utc::now().with_timezone(&CHINA).date_naive()
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ClueQuery {
     pub township_id: Option<String>,

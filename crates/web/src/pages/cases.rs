@@ -20,7 +20,7 @@ use crate::api::cases::{self as api, ClueQuery, WitnessIdentity};
 use crate::auth::{CurrentUser, UserView, cap};
 use crate::error::{AppError, FieldProblem, PageError, PageForm};
 use crate::i18n::{Lang, Tr};
-use crate::pdf::{self, Template as PdfTemplate};
+use crate::pdf;
 use crate::scope::Scoped;
 use crate::state::AppState;
 
@@ -162,15 +162,9 @@ pub async fn create_clue(
         Ok(c) => Ok(Redirect::to(&format!("/staff/clues/{}", c.id)).into_response()),
         Err(e) if is_form_problem(&e) => {
             let errors = problems(t, &e);
-            let q = ClueQuery {
-                township_id: None,
-                disposition: None,
-                page: None,
-                per_page: None,
-            };
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &clues_page(&state, &user, t, &reach, &q, errors, form).await?,
+                &clues_page(&state, &user, t, &reach, &ClueQuery::default(), errors, form).await?,
             ))
         }
         Err(e) => Err(PageError::new(e, t.lang)),
@@ -824,8 +818,6 @@ pub fn transcript_doc(t: Tr, d: &InterviewDetail) -> TranscriptDoc {
     }
 }
 
-pub const TRANSCRIPT: PdfTemplate = pdf::TRANSCRIPT;
-
 pub async fn transcript_pdf(
     State(state): State<AppState>,
     Scoped(user, t, reach, _): Scoped<cap::ReadCases>,
@@ -837,7 +829,7 @@ pub async fn transcript_pdf(
         .await
         .map_err(|e| PageError::new(e, t.lang))?;
     let doc = transcript_doc(t, &detail);
-    let bytes = tokio::task::spawn_blocking(move || pdf::render(TRANSCRIPT, &doc))
+    let bytes = tokio::task::spawn_blocking(move || pdf::render(pdf::TRANSCRIPT, &doc))
         .await
         .map_err(|e| PageError::new(AppError::Internal(e.into()), t.lang))?
         .map_err(|e| PageError::new(AppError::Internal(e.into()), t.lang))?;

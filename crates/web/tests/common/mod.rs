@@ -8,6 +8,8 @@ use qinglian_store::model::Actor;
 use qinglian_testkit::TestDb;
 use qinglian_web::{Application, Settings};
 
+pub mod browser;
+
 pub const PASSWORD: &str = "correct-horse-青岚-2026";
 
 pub struct TestApp {
