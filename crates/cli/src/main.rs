@@ -155,7 +155,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 report.townships,
                 report.villages + report.communities
             );
-            print_sample_receipt(&report);
+            print_demo_samples(&report);
             Ok(())
         }
         Command::Import {
@@ -211,7 +211,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
                 if store.county().await?.is_none() {
                     let report = create_demo(&*store, &settings, DEMO_SEED).await?;
-                    print_sample_receipt(&report);
+                    print_demo_samples(&report);
                 }
                 printed = accounts::ensure_demo_accounts(&*store).await?;
             }
@@ -360,8 +360,12 @@ async fn evidence_verify(settings: Settings, store: qinglian_store::DynStore) ->
     }
 }
 
-/// A villager's view of the demo: one receipt code to try at `/receipt`.
-fn print_sample_receipt(report: &demo::DemoReport) {
+/// Where to look first in the demo: the completed remote interview, and a villager's receipt code to try at `/receipt`.
+fn print_demo_samples(report: &demo::DemoReport) {
+    println!(
+        "demo remote interview, completed with its recording and signed transcript (sealed export for the case manager): /staff/interviews/{}",
+        report.completed_interview
+    );
     if let Some(code) = report.sample_receipt.as_deref() {
         println!(
             "demo inspection round: {} meetings, {} concerns; a villager's receipt code to try at /receipt: {code}",
@@ -387,8 +391,13 @@ async fn create_demo(
         hook_bar.set_position(p.done);
         hook_bar.set_message(p.stage);
     };
+    let service = qinglian_web::evidence::EvidenceService::from_settings(settings)?;
+    let evidence = demo::DemoEvidence {
+        blobs: service.blobs.as_ref(),
+        staging: service.staging(),
+    };
     let report = tokio::select! {
-        r = demo::create_demo(store, &secrets, seed, &hook) => r?,
+        r = demo::create_demo(store, &secrets, evidence, seed, &hook) => r?,
         _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted while creating the demo county"),
     };
     bar.finish_and_clear();

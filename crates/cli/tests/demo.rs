@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use qinglian::demo::{DemoError, DemoProgress, DemoReport, create_demo};
+use qinglian::demo::{DemoError, DemoEvidence, DemoProgress, DemoReport, create_demo};
 use qinglian_domain::article::Column;
 use qinglian_domain::division::DivisionCode;
 use qinglian_domain::role::Role;
 use qinglian_domain::scope::Reach;
+use qinglian_store::evidence::{BlobStore, LocalBlobs};
 use qinglian_store::model::{Concern, ConcernFilter, PageRequest, Staff, Village, VillageFilter};
 use qinglian_testkit::{Store, TestDb};
 
@@ -21,8 +22,37 @@ fn secrets() -> qinglian_web::secrets::SecretKey {
     qinglian_web::secrets::SecretKey::from_master(&[7; 32])
 }
 
+/// A local evidence store in a temporary folder, for the demo's recording and signed copy.
+struct Evidence {
+    _dir: tempfile::TempDir,
+    staging: std::path::PathBuf,
+    blobs: LocalBlobs,
+}
+
+impl Evidence {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = dir.path().join("incoming");
+        std::fs::create_dir_all(&staging).unwrap();
+        let blobs = LocalBlobs::new(dir.path());
+        Self {
+            _dir: dir,
+            staging,
+            blobs,
+        }
+    }
+
+    fn demo(&self) -> DemoEvidence<'_> {
+        DemoEvidence {
+            blobs: &self.blobs,
+            staging: &self.staging,
+        }
+    }
+}
+
 async fn demo(store: &Store, seed: u64) -> DemoReport {
-    create_demo(store.as_ref(), &secrets(), seed, &quiet)
+    let evidence = Evidence::new();
+    create_demo(store.as_ref(), &secrets(), evidence.demo(), seed, &quiet)
         .await
         .expect("the demo is created")
 }
@@ -261,12 +291,63 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
         *last.lock().unwrap() = Some(p);
     };
     let started = Instant::now();
-    let report = create_demo(store.as_ref(), &secrets(), 20240601, &progress)
+    let evidence = Evidence::new();
+    let report = create_demo(store.as_ref(), &secrets(), evidence.demo(), 20240601, &progress)
         .await
         .unwrap();
     eprintln!("create_demo on {}: {:?}", store.backend(), started.elapsed());
     let last = last.lock().unwrap().unwrap();
     assert_eq!((last.done, calls.load(Ordering::Relaxed)), (last.total, last.total));
+
+    // A remote interview taken to the end by two investigators, its recording and the
+    // witness's signed copy in the evidence store, intact.
+    let a = qinglian_store::model::Actor::system("test");
+    let i = store
+        .get_interview(&a, &Reach::everything(), &report.completed_interview)
+        .await
+        .unwrap();
+    assert_eq!(i.interview.done_step.as_deref(), Some("recording_stopped"));
+    assert_eq!(i.investigators.len(), 2);
+    assert!(i.investigators.iter().all(|v| v.checked_in_at.is_some()));
+    let steps: Vec<&str> = i.events.iter().filter_map(|e| e.step.as_deref()).collect();
+    assert_eq!(
+        steps,
+        [
+            "investigators_present",
+            "recording_started",
+            "credentials_shown",
+            "rights_read",
+            "identity_verified",
+            "questioning",
+            "transcript_read_back",
+            "transcript_confirmed",
+            "recording_stopped"
+        ]
+    );
+    assert!(i.transcript.as_ref().is_some_and(|t| t.body.contains("征地补偿款")));
+    let mut kinds: Vec<&str> = i.files.iter().map(|f| f.kind.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["recording", "signed_transcript"]);
+    let verified = qinglian_store::evidence::verify_all(store.as_ref(), &evidence.blobs, &a, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((verified.files, verified.failures.len()), (2, 0));
+    let all = Reach::everything();
+    let viewer = qinglian_store::evidence::EvidenceViewer {
+        account_id: "",
+        reach: &all,
+    };
+    for f in &i.files {
+        let file = store.get_evidence(&viewer, &f.evidence_file_id).await.unwrap();
+        let key = file.key().unwrap();
+        assert!(evidence.blobs.contains(&key).await.unwrap());
+        if f.kind == "recording" {
+            assert_eq!(file.media_type, "audio/wav");
+            assert!(file.size > 60_000, "a few seconds of sound: {}", file.size);
+        } else {
+            assert_eq!(file.media_type, "application/pdf");
+        }
+    }
 
     let county = store.county().await.unwrap().unwrap();
     assert_eq!(
@@ -698,7 +779,10 @@ async fn a_second_run_is_refused_and_changes_nothing(store: Store) {
         calls.fetch_add(1, Ordering::Relaxed);
     };
     for seed in [1, 2] {
-        let e = create_demo(store.as_ref(), &secrets(), seed, &count).await.unwrap_err();
+        let evidence = Evidence::new();
+        let e = create_demo(store.as_ref(), &secrets(), evidence.demo(), seed, &count)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&e, DemoError::AlreadySetUp { division_code, name } if division_code == "990101000000" && name == "青岚县"),
             "{e:?}"

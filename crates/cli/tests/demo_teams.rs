@@ -19,9 +19,15 @@ fn quiet(_: DemoProgress) {}
 async fn every_demo_team_passes_recusal() {
     let db = qinglian_testkit::sqlite().await;
     let store = db.store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = qinglian_store::evidence::LocalBlobs::new(dir.path());
     create_demo(
         store.as_ref(),
         &qinglian_web::secrets::SecretKey::from_master(&[7; 32]),
+        qinglian::demo::DemoEvidence {
+            blobs: &blobs,
+            staging: dir.path(),
+        },
         7,
         &quiet,
     )

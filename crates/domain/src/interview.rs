@@ -294,6 +294,13 @@ pub fn parse_transcript(entries: Vec<QaEntry>) -> Result<Vec<QaEntry>, Invalid> 
     Ok(out)
 }
 
+/// The ISO 7064 MOD 11-2 check character of 17 ASCII digits.
+fn check_char(digits: &[u8]) -> u8 {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = digits.iter().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    b"10X98765432"[(sum % 11) as usize]
+}
+
 /// A resident identity number (GB 11643): 17 digits and an ISO 7064 MOD 11-2 check character.
 #[derive(Clone, PartialEq, Eq)]
 pub struct IdNumber(String);
@@ -305,12 +312,21 @@ impl IdNumber {
         if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
             return Err(Invalid::field(field, "id_number.shape", None));
         }
-        const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        let sum: u32 = bytes[..17].iter().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
-        let check = b"10X98765432"[(sum % 11) as usize];
-        if bytes[17] != check {
+        if bytes[17] != check_char(&bytes[..17]) {
             return Err(Invalid::field(field, "id_number.check", None));
         }
+        Ok(Self(s))
+    }
+
+    /// The number whose first 17 digits are `first17`, with its check character appended
+    /// (for generated data, e.g. the demo county's fictional witnesses).
+    pub fn complete(field: &str, first17: &str) -> Result<Self, Invalid> {
+        let bytes = first17.as_bytes();
+        if bytes.len() != 17 || !bytes.iter().all(u8::is_ascii_digit) {
+            return Err(Invalid::field(field, "id_number.shape", None));
+        }
+        let mut s = first17.to_owned();
+        s.push(char::from(check_char(bytes)));
         Ok(Self(s))
     }
 
@@ -621,6 +637,15 @@ mod tests {
         );
         assert_eq!(
             IdNumber::parse("id", "1101").unwrap_err().fields[0].key,
+            "id_number.shape"
+        );
+        // Completing the standard's example gives its check character back.
+        assert_eq!(
+            IdNumber::complete("id", "11010519491231002").unwrap().as_str(),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            IdNumber::complete("id", "1101051949123100").unwrap_err().fields[0].key,
             "id_number.shape"
         );
     }

@@ -99,6 +99,11 @@ impl EvidenceService {
         })
     }
 
+    /// Where files wait before they enter the blob store (same filesystem as a local store).
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
     pub fn max_upload(&self) -> u64 {
         self.max_upload
     }

@@ -191,6 +191,13 @@ pub fn render(template: Template, data: &impl Serialize) -> Result<Vec<u8>, PdfE
     }
 }
 
+/// The standard transcript of an interview (in Chinese, as the sealed export holds it), for
+/// callers outside the web layer such as the demo's signed copy.
+pub fn interview_transcript(detail: &qinglian_store::model::InterviewDetail) -> Result<Vec<u8>, PdfError> {
+    let doc = crate::pages::cases::transcript_doc(crate::i18n::Tr::new(crate::i18n::Lang::Zh), detail);
+    render(TRANSCRIPT, &doc)
+}
+
 /// The text of each page, in layout order, one string per run of text, for tests and checks.
 pub fn page_texts(document: &PagedDocument) -> Vec<Vec<String>> {
     fn collect(frame: &Frame, out: &mut Vec<String>) {

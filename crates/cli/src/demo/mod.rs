@@ -9,6 +9,7 @@ mod cases;
 mod concerns;
 pub mod cross_handling;
 pub mod governance;
+pub mod interview;
 mod names;
 mod plan;
 mod tour;
@@ -35,12 +36,25 @@ pub enum DemoError {
     /// A generated name or code did not parse: a bug in the demo, caught before any write.
     #[error("the demo data is invalid")]
     Invalid(#[from] Invalid),
+    /// The demo's own data did not allow a step (a bug in the demo).
+    #[error("the demo could not be completed: {0}")]
+    Incomplete(&'static str),
+    #[error("could not take the demo's evidence in")]
+    Evidence(#[from] qinglian_store::evidence::IntakeError),
     #[error("could not write the demo's {stage}")]
     Store {
         stage: &'static str,
         #[source]
         source: StoreError,
     },
+}
+
+/// Where the demo puts the evidence it makes: the deployment's blob store and a staging folder
+/// on the same filesystem.
+#[derive(Clone, Copy)]
+pub struct DemoEvidence<'a> {
+    pub blobs: &'a dyn qinglian_store::evidence::BlobStore,
+    pub staging: &'a std::path::Path,
 }
 
 /// How far `create_demo` has got, for a progress bar.
@@ -84,6 +98,8 @@ pub struct DemoReport {
     /// Clues in the register and cases opened from them.
     pub clues: usize,
     pub cases: usize,
+    /// The remote interview taken to the end, with its recording and signed transcript.
+    pub completed_interview: String,
 }
 
 /// Creates the demo county in an empty store; refuses, without writing, if a county exists.
@@ -93,6 +109,7 @@ pub struct DemoReport {
 pub async fn create_demo(
     store: &dyn Store,
     secrets: &qinglian_web::secrets::SecretKey,
+    evidence: DemoEvidence<'_>,
     seed: u64,
     progress: &(dyn Fn(DemoProgress) + Send + Sync),
 ) -> Result<DemoReport, DemoError> {
@@ -131,7 +148,9 @@ pub async fn create_demo(
     // Last, so that they count whatever clues and cases the demo holds by now.
     governance::campaigns(store, &actor).await?;
     governance::rotations(store, &actor).await?;
+    let completed_interview = interview::write(store, &evidence, &actor, today).await?;
     Ok(DemoReport {
+        completed_interview,
         clues: register.clues,
         cases: register.cases,
         seed,

@@ -4,6 +4,7 @@
 
 pub mod blob;
 pub mod hash;
+pub mod intake;
 pub mod verify;
 
 use chrono::{DateTime, Utc};
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 pub use blob::{BlobError, BlobKey, BlobRead, BlobStore, DynBlobStore, LocalBlobs, ObjectBlobs, S3Config};
 pub use hash::{Digests, HashPipeline, Hashing};
+pub use intake::{IntakeError, intake_bytes};
 pub use verify::{Mismatch, VerifyError, VerifyReport, verify_all, verify_and_record, verify_file};
 
 /// One intake of a file: who handed in which bytes, when, under which name. Two intakes of

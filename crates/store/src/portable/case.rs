@@ -653,15 +653,15 @@ macro_rules! case_impl {
                 if kind == "signed_transcript" && done.is_some_and(|d| d >= Step::TranscriptConfirmed) {
                     return Err(Invalid::field("kind", "transcript.frozen", None).into());
                 }
-                // Only a file the investigator took in themselves, so nobody attaches (and then
-                // exports) evidence they could not read.
-                let owner: Option<Option<String>> = sqlx::query_scalar("SELECT account_id FROM evidence_file WHERE id = $1")
+                // Only a file the investigator took in themselves (the person, whichever of
+                // their accounts), so nobody attaches (and then exports) evidence they could not read.
+                let owner: Option<Option<String>> = sqlx::query_scalar("SELECT staff_id FROM evidence_file WHERE id = $1")
                     .bind(evidence_file_id)
                     .fetch_optional(&self.read)
                     .await?;
                 match owner {
                     None => return Err(Invalid::field("evidence_file_id", "field.unknown_id", Some(evidence_file_id)).into()),
-                    Some(o) if o.is_none() || o != actor.account_id => {
+                    Some(o) if o.is_none() || o != actor.staff_id => {
                         return Err(Invalid::field("evidence_file_id", "interview.file_not_yours", None).into());
                     }
                     Some(_) => {}
