@@ -56,6 +56,16 @@ enum EvidenceWhat {
     /// Re-read every evidence file and check its size, SHA-256 and SM3 against its record;
     /// each outcome goes into the file's chain of custody. Exits non-zero on any mismatch.
     Verify,
+    /// Check a sealed export package as its recipient would: every file against the manifest
+    /// and SHA256SUMS, the checkpoint's signature, each ledger proof, each file's intake entry.
+    /// Exits non-zero on any problem. Reads only the package; changes nothing.
+    VerifyPackage {
+        /// The package (`sealed-….zip`).
+        path: PathBuf,
+        /// The log's public key as the public portal shows it; by default this deployment's.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -187,6 +197,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Evidence {
             what: EvidenceWhat::Verify,
         } => evidence_verify(settings, store).await,
+        Command::Evidence {
+            what: EvidenceWhat::VerifyPackage { path, public_key },
+        } => verify_package(&settings, &path, public_key.as_deref()),
         Command::Serve { demo } => {
             let mut printed = Vec::new();
             if !demo {
@@ -355,6 +368,36 @@ async fn evidence_verify(settings: Settings, store: qinglian_store::DynStore) ->
                 "{} of {} evidence files failed verification; first: {first}",
                 report.failures.len(),
                 report.files
+            )
+        }
+    }
+}
+
+fn verify_package(settings: &Settings, path: &std::path::Path, public_key: Option<&str>) -> anyhow::Result<()> {
+    let key = match public_key {
+        Some(vkey) => qinglian_ledger::NoteVerifier::from_vkey(vkey.trim())
+            .map_err(|e| anyhow::anyhow!("the public key is not a note verifier key: {e}"))?,
+        None => qinglian_web::ledger::load_signer(&settings.ledger_key_path)
+            .map(|s| s.verifier().clone())
+            .ok_or_else(|| anyhow::anyhow!("no ledger key here; give the log's public key with --public-key"))?,
+    };
+    let report = qinglian_web::sealed_check::check(path, &key)?;
+    println!(
+        "package of case {}: {} files ({} bytes) read, {} ledger entries proven in the signed tree of {}",
+        report.case_number, report.files, report.bytes, report.entries_proven, report.checkpoint_size
+    );
+    match report.problems.first() {
+        None => {
+            println!("intact: every file matches the manifest and its intake is proven in the log");
+            Ok(())
+        }
+        Some(first) => {
+            for p in &report.problems {
+                eprintln!("PROBLEM {p}");
+            }
+            anyhow::bail!(
+                "the package failed the check ({} problems); first: {first}",
+                report.problems.len()
             )
         }
     }

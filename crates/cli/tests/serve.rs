@@ -1,4 +1,5 @@
-//! The binary as a user runs it: `serve --demo` on a fresh folder, and a production start
+//! The binary as a user runs it: `serve --demo` on a fresh folder (its completed interview
+//! exported, the package and the evidence store verified), and a production start
 //! that refuses the published demo password.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -59,8 +60,71 @@ fn serve_demo_creates_the_data_folder_prints_accounts_and_production_start_refus
         .to_owned();
     let health = reqwest_blocking_get(&format!("{url}healthz"));
     assert_eq!(health, "ok");
+
+    // The demo's completed remote interview: the case manager takes its sealed export.
+    let interview = text
+        .split("/staff/interviews/")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("the demo names its completed interview")
+        .to_owned();
+    let package = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(sealed_export(&url, &interview));
+    assert!(package.starts_with(b"PK"), "a ZIP package");
+    let package_path = dir.path().join("sealed.zip");
+    std::fs::write(&package_path, &package).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
+
+    // The store verifies whole, and the package checks as the trial department would check it.
+    let out = qinglian(dir.path()).args(["evidence", "verify"]).output().unwrap();
+    let verify = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && verify.contains("checked 2 evidence files")
+            && verify.contains("all evidence files match"),
+        "{verify} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = qinglian(dir.path())
+        .args(["evidence", "verify-package"])
+        .arg(&package_path)
+        .output()
+        .unwrap();
+    let checked = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && checked.contains("3 files") && checked.contains("intact"),
+        "{checked} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same package with one byte of the recording changed is refused, naming the file.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(package)).unwrap();
+    let mut altered = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        if name.ends_with(".wav") {
+            bytes[1000] ^= 0x20;
+        }
+        altered
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut altered, &bytes).unwrap();
+    }
+    std::fs::write(&package_path, altered.finish().unwrap().into_inner()).unwrap();
+    let out = qinglian(dir.path())
+        .args(["evidence", "verify-package"])
+        .arg(&package_path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("询问录音.wav") && err.contains("SHA-256"),
+        "{err}"
+    );
     assert!(
         dir.path().join("qinglian-data/qinglian.db").exists(),
         "the data folder is created"
@@ -98,6 +162,29 @@ fn serve_demo_creates_the_data_folder_prints_accounts_and_production_start_refus
         err.contains("演示账号仍使用公开的演示密码") && err.contains("admin"),
         "{err}"
     );
+}
+
+/// Signs in as the demo's case manager and downloads the interview's sealed export.
+async fn sealed_export(base: &str, interview: &str) -> Vec<u8> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{base}login"))
+        .form(&[("username", "casemanager"), ("password", "qinglian-demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the case manager signs in");
+    let r = client
+        .get(format!("{base}staff/interviews/{interview}/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the sealed export is given");
+    r.bytes().await.unwrap().to_vec()
 }
 
 /// A tiny HTTP GET over a plain socket, to keep the test free of an async runtime.

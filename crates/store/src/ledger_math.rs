@@ -28,6 +28,19 @@ fn grow_with<A: HashAlgorithm>(size: u64, edge: &[[u8; 32]], entries: &[Vec<u8>]
     })
 }
 
+/// The content hash a log entry commits to: its action, object and detail, each
+/// length-prefixed. Public so that a verifier holding the detail (e.g. a sealed package's
+/// manifest) can recompute it.
+pub fn content_hash(action: &str, object: &str, detail: &str) -> [u8; 32] {
+    use sha2::Digest;
+    let mut content = sha2::Sha256::new();
+    for part in [action, object, detail] {
+        content.update((part.len() as u64).to_be_bytes());
+        content.update(part.as_bytes());
+    }
+    content.finalize().into()
+}
+
 /// A printable-ASCII id the entry format accepts; other ids are replaced by their hash.
 pub(crate) fn entry_id(s: &str) -> String {
     let ok = !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| (0x21..0x7f).contains(&b));

@@ -3,7 +3,7 @@
 mod error;
 pub mod evidence;
 mod group_commit;
-mod ledger_math;
+pub mod ledger_math;
 pub mod model;
 mod node_cache;
 mod portable;

@@ -17,6 +17,7 @@ pub mod pdf;
 pub mod receipt;
 pub mod routes;
 mod scope;
+pub mod sealed_check;
 mod sealed_export;
 pub mod secrets;
 pub mod settings;

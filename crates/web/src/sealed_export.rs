@@ -11,7 +11,7 @@ use qinglian_domain::evidence::CustodyKind;
 use qinglian_domain::scope::Reach;
 use qinglian_store::evidence::{EvidenceFile, EvidenceViewer, Hashing, VerifyError, verify_and_record};
 use qinglian_store::model::{InterviewDetail, LedgerEntryRow};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::auth::CurrentUser;
@@ -20,7 +20,7 @@ use crate::i18n::Tr;
 use crate::state::AppState;
 
 /// One line of the manifest.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ManifestLine {
     /// The path inside the package.
     pub path: String,
@@ -33,7 +33,7 @@ pub struct ManifestLine {
 }
 
 /// The package's description of itself.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
     pub case_number: String,
     pub interview_id: String,
@@ -45,14 +45,16 @@ pub struct Manifest {
 
 /// What the ledger says of the interview and its files, with proofs a verifier can check
 /// against the signed checkpoint in the same document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LedgerProofs {
+    /// The log's hash algorithm (`sha256` or `sm3`), fixed for the life of the log.
+    pub algorithm: String,
     pub checkpoint: Option<String>,
     pub tree_size: u64,
     pub entries: Vec<ProvenEntry>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ProvenEntry {
     pub object: String,
     pub index: u64,
@@ -305,6 +307,7 @@ async fn ledger_proofs(
         }
     }
     Ok(LedgerProofs {
+        algorithm: state.settings.ledger_algorithm().as_str().to_owned(),
         checkpoint: checkpoint.map(|c| c.note),
         tree_size: size,
         entries,

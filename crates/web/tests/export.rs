@@ -168,6 +168,7 @@ async fn sealed_export_of_a_finished_interview(app: common::TestApp) {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/zip");
     let package = r.bytes().await.unwrap().to_vec();
+    packages_are_checked_as_the_recipient_would(&app, &package);
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(package)).unwrap();
     let mut read = |name: &str| {
         let mut f = zip.by_name(name).unwrap_or_else(|_| panic!("{name} in the package"));
@@ -237,6 +238,130 @@ async fn sealed_export_of_a_finished_interview(app: common::TestApp) {
     assert!(
         kinds.contains(&"export") && kinds.last() == Some(&"verify_failed"),
         "{kinds:?}"
+    );
+}
+
+/// Checks `package` offline with the deployment's public key.
+fn check(package: &[u8], key: &qinglian_ledger::NoteVerifier) -> qinglian_web::sealed_check::PackageReport {
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), package).unwrap();
+    qinglian_web::sealed_check::check(f.path(), key).unwrap()
+}
+
+/// The package rewritten: each entry through `change` (which may alter its bytes), plus `extra`.
+fn rezip(package: &[u8], change: impl Fn(&str, Vec<u8>) -> Vec<u8>, extra: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(package.to_vec())).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        out.start_file(name.clone(), opts).unwrap();
+        std::io::Write::write_all(&mut out, &change(&name, bytes)).unwrap();
+    }
+    if let Some((name, bytes)) = extra {
+        out.start_file(name, opts).unwrap();
+        std::io::Write::write_all(&mut out, bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// The recipient's check: intact passes; an altered file, an added file, an altered file with
+/// the manifest rewritten to match, and the wrong public key are each caught and named.
+fn packages_are_checked_as_the_recipient_would(app: &common::TestApp, package: &[u8]) {
+    use qinglian_web::sealed_check::Problem;
+    let key = qinglian_web::ledger::load_signer(&app.settings.ledger_key_path)
+        .unwrap()
+        .verifier()
+        .clone();
+    let intact = check(package, &key);
+    assert!(intact.problems.is_empty(), "{:?}", intact.problems);
+    assert_eq!(intact.files, 3);
+    assert!(intact.entries_proven >= 12, "{intact:?}");
+
+    let manifest: serde_json::Value = {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(package.to_vec())).unwrap();
+        let mut s = String::new();
+        zip.by_name("manifest.json").unwrap().read_to_string(&mut s).unwrap();
+        serde_json::from_str(&s).unwrap()
+    };
+    let recording = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "recording")
+        .unwrap()
+        .clone();
+    let rec_path = recording["path"].as_str().unwrap().to_owned();
+    let flip = |name: &str, mut b: Vec<u8>| {
+        if name == rec_path {
+            b[200] ^= 0x01;
+        }
+        b
+    };
+    let altered = check(&rezip(package, flip, None), &key);
+    assert!(
+        altered
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::Mismatch { path, which: "SHA-256", .. } if *path == rec_path)),
+        "{:?}",
+        altered.problems
+    );
+
+    // Whoever alters the recording and rewrites the manifest and sums to match is caught by
+    // the log: the intake entry commits to the original digests.
+    let new_bytes = {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(package.to_vec())).unwrap();
+        let mut b = Vec::new();
+        zip.by_name(&rec_path).unwrap().read_to_end(&mut b).unwrap();
+        flip(&rec_path, b)
+    };
+    let digests = qinglian_store::evidence::Digests::of(&new_bytes);
+    let (old_sha, old_sm3) = (
+        recording["sha256"].as_str().unwrap().to_owned(),
+        recording["sm3"].as_str().unwrap().to_owned(),
+    );
+    let forged = rezip(
+        package,
+        |name, b| {
+            let b = flip(name, b);
+            if name == "manifest.json" || name == "SHA256SUMS" {
+                String::from_utf8(b)
+                    .unwrap()
+                    .replace(&old_sha, &digests.sha256_hex())
+                    .replace(&old_sm3, &digests.sm3_hex())
+                    .into_bytes()
+            } else {
+                b
+            }
+        },
+        None,
+    );
+    let forged = check(&forged, &key);
+    assert_eq!(forged.problems, [Problem::Unproven { path: rec_path.clone() }]);
+
+    let added = check(
+        &rezip(package, |_, b| b, Some(("files/99-other-note.txt", b"later"))),
+        &key,
+    );
+    assert_eq!(
+        added.problems,
+        [Problem::Unlisted {
+            path: "files/99-other-note.txt".into()
+        }]
+    );
+
+    let stranger =
+        qinglian_ledger::NoteSigner::generate(&app.settings.ledger_origin, qinglian_ledger::SignatureType::Ed25519)
+            .unwrap();
+    let wrong_key = check(package, stranger.verifier());
+    assert!(
+        matches!(wrong_key.problems.as_slice(), [Problem::Checkpoint { .. }]),
+        "{:?}",
+        wrong_key.problems
     );
 }
 

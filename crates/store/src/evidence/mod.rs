@@ -87,6 +87,12 @@ pub struct NewEvidence {
     pub key: BlobKey,
 }
 
+/// The detail of a file's intake, which its log entry commits to: both digests and the size,
+/// never the name.
+pub fn intake_detail(sha256: &str, sm3: &str, size: i64) -> String {
+    format!("sha256:{sha256} sm3:{sm3} size:{size}")
+}
+
 /// Whose evidence a reader sees: everything with county-wide reach, otherwise what they took
 /// in themselves.
 #[derive(Debug, Clone, Copy)]

@@ -179,7 +179,7 @@ macro_rules! evidence_impl {
                 .execute(&mut *tx)
                 .await?;
                 // The log entry commits to the digests and the size; the name stays out of it.
-                let detail = format!("sha256:{sha256} sm3:{sm3} size:{size}");
+                let detail = crate::evidence::intake_detail(&sha256, &sm3, size);
                 self.custody_tx(&mut tx, actor, &id, qinglian_domain::evidence::CustodyKind::Intake, Some(&detail))
                     .await?;
                 if let Some(upload_id) = upload_id {

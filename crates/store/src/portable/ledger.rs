@@ -16,7 +16,6 @@ macro_rules! ledger_impl {
                 earlier: i64,
                 detail: Option<&str>,
             ) -> R<()> {
-                use sha2::Digest;
                 let actor_id = crate::ledger_math::entry_id(
                     actor
                         .account_id
@@ -24,18 +23,13 @@ macro_rules! ledger_impl {
                         .unwrap_or(&format!("system.{}", actor.name)),
                 );
                 let now = Utc::now();
-                let mut content = sha2::Sha256::new();
-                for part in [action.as_str(), object, detail.unwrap_or("")] {
-                    content.update((part.len() as u64).to_be_bytes());
-                    content.update(part.as_bytes());
-                }
                 let entry = qinglian_ledger::Entry::new(
                     action.as_str(),
                     object,
                     earlier as u64 + 1,
                     now.timestamp_micros(),
                     &actor_id,
-                    content.finalize().into(),
+                    crate::ledger_math::content_hash(action.as_str(), object, detail.unwrap_or("")),
                 )
                 .map_err(|e| StoreError::Invalid(Invalid::field("ledger", "ledger.entry", Some(&e.to_string()))))?;
                 sqlx::query(
