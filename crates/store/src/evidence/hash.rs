@@ -67,6 +67,12 @@ impl Hashing {
 /// 256 KiB chunks, 2 × 8 × 256 KiB).
 const QUEUE: usize = 8;
 
+/// Bytes written between two background flushes. The kernel would otherwise keep a whole
+/// multi-GB upload dirty in memory (its writeback starts at a share of RAM) and the one flush
+/// before acknowledging would wait for all of it; flushing as we go overlaps the disk with
+/// the hashing.
+const FLUSH_EVERY: u64 = 64 << 20;
+
 /// Feeds chunks to two threads: one hashes SHA-256 and (optionally) appends to a file, the
 /// other hashes SM3. `finish` returns the new state and the file, flushed to disk.
 pub struct HashPipeline {
@@ -74,6 +80,8 @@ pub struct HashPipeline {
     second: mpsc::Sender<Bytes>,
     first_done: JoinHandle<FirstOut>,
     second_done: JoinHandle<sm3::Sm3>,
+    /// Flushes the file in the background as it grows; its first error, if any.
+    flusher: Option<JoinHandle<Option<std::io::Error>>>,
     /// Set by the writer as soon as a write fails, so the sender can stop early.
     failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Bytes handed to the threads.
@@ -110,6 +118,20 @@ impl HashPipeline {
         let Hashing { sha256, sm3 } = state;
         let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let failed_flag = failed.clone();
+        // A second handle on the file, flushed on its own thread while writing goes on.
+        let (flush_tx, flush_rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let flusher = match file.as_ref().map(std::fs::File::try_clone).transpose()? {
+            Some(handle) => Some(std::thread::Builder::new().name("evidence-flush".into()).spawn(move || {
+                let mut error = None;
+                while flush_rx.recv().is_ok() {
+                    if error.is_none() {
+                        error = handle.sync_data().err();
+                    }
+                }
+                error
+            })?),
+            None => None,
+        };
         let first_done = std::thread::Builder::new()
             .name("evidence-sha256".into())
             .spawn(move || {
@@ -118,16 +140,25 @@ impl HashPipeline {
                     file,
                     error: None,
                 };
+                let mut unflushed = 0u64;
                 while let Some(chunk) = first_rx.blocking_recv() {
                     if out.error.is_none()
                         && let Some(f) = out.file.as_mut()
-                        && let Err(e) = f.write_all(&chunk)
                     {
-                        out.error = Some(e);
-                        failed_flag.store(true, std::sync::atomic::Ordering::Release);
+                        if let Err(e) = f.write_all(&chunk) {
+                            out.error = Some(e);
+                            failed_flag.store(true, std::sync::atomic::Ordering::Release);
+                        }
+                        unflushed += chunk.len() as u64;
+                        if unflushed >= FLUSH_EVERY {
+                            // A flush already pending covers these bytes too.
+                            let _ = flush_tx.try_send(());
+                            unflushed = 0;
+                        }
                     }
                     out.sha256.update(&chunk);
                 }
+                drop(flush_tx);
                 out
             })?;
         let second_done = std::thread::Builder::new().name("evidence-sm3".into()).spawn(move || {
@@ -142,6 +173,7 @@ impl HashPipeline {
             second,
             first_done,
             second_done,
+            flusher,
             failed,
             fed: 0,
         })
@@ -169,19 +201,27 @@ impl HashPipeline {
             second,
             first_done,
             second_done,
+            flusher,
             ..
         } = self;
 
         drop(first);
         drop(second);
-        let joined = tokio::task::spawn_blocking(move || (first_done.join(), second_done.join()))
-            .await
-            .map_err(std::io::Error::other)?;
+        let joined = tokio::task::spawn_blocking(move || {
+            let a = first_done.join();
+            // The writer has dropped its sender: the flusher ends after its last flush.
+            let flushed = flusher.map(JoinHandle::join).transpose();
+            (a, second_done.join(), flushed)
+        })
+        .await
+        .map_err(std::io::Error::other)?;
         match joined {
-            (Ok(a), Ok(sm3)) => Ok(Fed {
+            (Ok(a), Ok(sm3), Ok(flush_error)) => Ok(Fed {
                 hashing: Hashing { sha256: a.sha256, sm3 },
                 file: a.file,
-                write_error: a.error,
+                // A failed background flush (a full disk shows up here with delayed
+                // allocation) fails the upload like a failed write.
+                write_error: a.error.or(flush_error.flatten()),
             }),
             _ => Err(std::io::Error::other("hashing thread panicked")),
         }
