@@ -307,6 +307,10 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
         .await
         .unwrap();
     assert_eq!(i.interview.done_step.as_deref(), Some("recording_stopped"));
+    assert!(
+        i.interview.authorisation_id.is_some(),
+        "held under the team's authorisation"
+    );
     assert_eq!(i.investigators.len(), 2);
     assert!(i.investigators.iter().all(|v| v.checked_in_at.is_some()));
     let steps: Vec<&str> = i.events.iter().filter_map(|e| e.step.as_deref()).collect();

@@ -653,6 +653,9 @@ pub struct Interview {
     pub paused: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
+    /// The county's authorisation the team holds the interview under, once recorded.
+    pub authorisation_id: Option<String>,
+    pub authorisation_number: Option<String>,
 }
 
 /// An unprotected witness's identity, shown to the case's people.

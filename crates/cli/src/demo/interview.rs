@@ -135,6 +135,17 @@ pub(super) async fn write(
         .await
         .map_err(at("interview"))?;
     let id = interview.id;
+    // The team works under the county's authorisation, which the interview references.
+    if let Some(a) = store
+        .authorisation_for(&case.clue_id, today)
+        .await
+        .map_err(at("interview authorisation"))?
+    {
+        store
+            .authorise_interview(actor, &all, &id, &a.authorisation.id, today)
+            .await
+            .map_err(at("interview authorisation"))?;
+    }
     let take = |step: Step, detail: Option<&str>| -> Result<Act, DemoError> {
         Ok(Act::Take {
             step,

@@ -121,15 +121,19 @@ impl HashPipeline {
         // A second handle on the file, flushed on its own thread while writing goes on.
         let (flush_tx, flush_rx) = std::sync::mpsc::sync_channel::<()>(1);
         let flusher = match file.as_ref().map(std::fs::File::try_clone).transpose()? {
-            Some(handle) => Some(std::thread::Builder::new().name("evidence-flush".into()).spawn(move || {
-                let mut error = None;
-                while flush_rx.recv().is_ok() {
-                    if error.is_none() {
-                        error = handle.sync_data().err();
-                    }
-                }
-                error
-            })?),
+            Some(handle) => Some(
+                std::thread::Builder::new()
+                    .name("evidence-flush".into())
+                    .spawn(move || {
+                        let mut error = None;
+                        while flush_rx.recv().is_ok() {
+                            if error.is_none() {
+                                error = handle.sync_data().err();
+                            }
+                        }
+                        error
+                    })?,
+            ),
             None => None,
         };
         let first_done = std::thread::Builder::new()

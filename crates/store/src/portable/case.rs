@@ -27,8 +27,9 @@ macro_rules! interview_select {
     () => {
         "SELECT i.id, i.case_id, f.number AS case_number, f.clue_id, f.township_id, i.witness_shown, i.witness_protected, \
          i.platform, i.link, i.scheduled_at, s.name AS consent_caller_name, i.consent_called_at, i.consent_agreed, \
-         i.done_step, i.paused, i.version, i.created_at \
-         FROM interview i JOIN case_file f ON f.id = i.case_id JOIN staff s ON s.id = i.consent_caller_id"
+         i.done_step, i.paused, i.version, i.created_at, i.authorisation_id, au.number AS authorisation_number \
+         FROM interview i JOIN case_file f ON f.id = i.case_id JOIN staff s ON s.id = i.consent_caller_id \
+         LEFT JOIN authorisation au ON au.id = i.authorisation_id"
     };
 }
 pub(crate) use interview_select;

@@ -763,8 +763,11 @@ pub fn transcript_doc(t: Tr, d: &InterviewDetail) -> TranscriptDoc {
         .map(|v| v.name.as_str())
         .collect::<Vec<_>>()
         .join("、");
-    let facts = vec![
-        (t.get("case.number"), i.case_number.clone()),
+    let mut facts = vec![(t.get("case.number"), i.case_number.clone())];
+    if let Some(n) = &i.authorisation_number {
+        facts.push((t.get("authorisation.title"), n.clone()));
+    }
+    facts.extend([
         (t.get("interview.witness"), witness),
         (t.get("interview.investigators"), investigators),
         (t.get("interview.platform"), format!("{} {}", i.platform, i.link)),
@@ -779,7 +782,7 @@ pub fn transcript_doc(t: Tr, d: &InterviewDetail) -> TranscriptDoc {
                 i.consent_agreed
             ),
         ),
-    ];
+    ]);
     let qa = d
         .transcript
         .as_ref()
@@ -896,6 +899,8 @@ mod tests {
                 paused: false,
                 version: 9,
                 created_at: at,
+                authorisation_id: Some("a1".into()),
+                authorisation_number: Some("授权〔2026〕3号".into()),
             },
             witness: Some(WitnessClear {
                 witness_name: Some("证人李某".into()),
