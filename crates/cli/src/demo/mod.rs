@@ -11,6 +11,7 @@ pub mod cross_handling;
 pub mod governance;
 mod names;
 mod plan;
+pub mod rating;
 mod tour;
 mod units;
 mod write;
@@ -131,6 +132,8 @@ pub async fn create_demo(
     // Last, so that they count whatever clues and cases the demo holds by now.
     governance::campaigns(store, &actor).await?;
     governance::rotations(store, &actor).await?;
+    // After the tour, so that the open concerns of its meetings count in the 群众反映 dimension.
+    rating::periods(store, &actor, seed).await?;
     Ok(DemoReport {
         clues: register.clues,
         cases: register.cases,
