@@ -695,6 +695,43 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
     }
     assert!(teams >= 100, "{teams} team places");
     zones_and_campaign_figures(&store).await;
+    rating_periods(&store).await;
+}
+
+/// Two published periods over every village: about 20 in C in the first, fewer in the second,
+/// villages leaving C, and the open concerns of the tour counted by the system.
+async fn rating_periods(store: &Store) {
+    use qinglian_domain::rating::Grade;
+    let periods = store.list_periods().await.unwrap();
+    let labels: Vec<&str> = periods.iter().rev().map(|p| p.label.as_str()).collect();
+    assert_eq!(labels, qinglian::demo::rating::PERIODS.to_vec());
+    assert!(periods.iter().all(|p| p.state == "published"));
+    let all = Reach::everything();
+    let first = store.period_results(&all, &periods[1].id).await.unwrap();
+    let second = store.period_results(&all, &periods[0].id).await.unwrap();
+    assert_eq!((first.len(), second.len()), (338, 338), "every village graded");
+    let c = |rs: &[qinglian_store::model::RatingResult]| rs.iter().filter(|r| r.grade() == Grade::C).count();
+    let (c1, c2) = (c(&first), c(&second));
+    eprintln!("demo rating: C villages {c1} then {c2}");
+    assert!((15..=25).contains(&c1), "{c1} C villages in the first period");
+    assert!(c2 < c1 && c2 > 0, "{c2} C villages in the second");
+    let left = first
+        .iter()
+        .filter(|r| r.grade() == Grade::C)
+        .filter(|r| {
+            second
+                .iter()
+                .any(|s| s.village_id == r.village_id && s.grade() != Grade::C)
+        })
+        .count();
+    assert_eq!(left, c1 - c2, "the second period shows villages leaving C");
+    let values = store.period_values(&all, &periods[1].id).await.unwrap();
+    let open: f64 = values
+        .iter()
+        .filter(|v| v.indicator_code == "open_concerns")
+        .map(|v| v.value)
+        .sum();
+    assert!(open > 0.0, "the tour's open concerns are counted");
 }
 
 /// Each zone's rotation with a quarter of history and a submitted term report, and the

@@ -10,7 +10,8 @@ use qinglian_domain::rating::*;
 use rand::{RngExt, SeedableRng};
 
 fn framework(indicators: usize) -> Framework {
-    Framework {
+    // Weights are shares in percent; these relative weights are scaled to sum to 100.
+    let mut f = Framework {
         version: 1,
         dimensions: (0..5)
             .map(|d| Dimension {
@@ -39,10 +40,22 @@ fn framework(indicators: usize) -> Framework {
                     effect: VetoEffect::BarsA,
                     at_least: 0.999,
                 }),
+                source: None,
             })
             .collect(),
         cutoffs: Cutoffs { a: 70.0, b: 45.0 },
+    };
+    let total: f64 = f.dimensions.iter().map(|d| d.weight).sum();
+    for d in &mut f.dimensions {
+        d.weight *= 100.0 / total;
     }
+    for d in 0..f.dimensions.len() {
+        let within: f64 = f.indicators.iter().filter(|i| i.dimension == d).map(|i| i.weight).sum();
+        for i in f.indicators.iter_mut().filter(|i| i.dimension == d) {
+            i.weight *= 100.0 / within;
+        }
+    }
+    f
 }
 
 fn values(villages: usize, indicators: usize, seed: u64) -> Values {

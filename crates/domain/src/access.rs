@@ -55,6 +55,12 @@ pub enum Action {
     DeclareTies,
     /// Approve another's request to override a recusal rule (the second approver).
     ApproveOverride,
+    /// See assessment periods, grades and their explanations (township staff: their township).
+    ReadRating,
+    /// Enter a period's indicator values by form or spreadsheet (township staff: their villages).
+    EnterRatingValues,
+    /// Keep the indicator framework, open, grade, review (研判), adjust and publish periods.
+    ReviewRating,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -106,6 +112,20 @@ pub fn may(role: Role, action: Action) -> bool {
         // Whoever may sit on a cross-handling team, and the leaders who approve its overrides.
         Action::DeclareTies => may(role, Action::ConductInterview) || matches!(role, CommissionLeader),
         Action::ApproveOverride => matches!(role, CommissionLeader | CaseManager),
+        // The rating is about villages, not people: the commission and the township officials
+        // who supervise the villages; neither departments, the administrator nor the auditor.
+        Action::ReadRating => matches!(
+            role,
+            CommissionLeader | CaseManager | SupervisionOffice | TownshipSecretary | VillageLiaison
+        ),
+        Action::EnterRatingValues => {
+            matches!(
+                role,
+                CaseManager | SupervisionOffice | TownshipSecretary | VillageLiaison
+            )
+        }
+        // The county decides a village's class: its leaders and the case managers.
+        Action::ReviewRating => matches!(role, CommissionLeader | CaseManager),
     }
 }
 

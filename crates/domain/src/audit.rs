@@ -86,10 +86,19 @@ pub enum AuditAction {
     AuthorisationIssue,
     AuthorisationView,
     InterviewAuthorise,
+    RatingFrameworkSave,
+    RatingPeriodOpen,
+    RatingValuesSave,
+    RatingImport,
+    RatingGrade,
+    RatingConfirm,
+    RatingPublish,
+    GradeAdjust,
+    RatingExport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 79] = [
+    pub const ALL: [AuditAction; 88] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -169,6 +178,15 @@ impl AuditAction {
         Self::AuthorisationIssue,
         Self::AuthorisationView,
         Self::InterviewAuthorise,
+        Self::RatingFrameworkSave,
+        Self::RatingPeriodOpen,
+        Self::RatingValuesSave,
+        Self::RatingImport,
+        Self::RatingGrade,
+        Self::RatingConfirm,
+        Self::RatingPublish,
+        Self::GradeAdjust,
+        Self::RatingExport,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -252,6 +270,15 @@ impl AuditAction {
             Self::AuthorisationIssue => "authorisation.issue",
             Self::AuthorisationView => "authorisation.view",
             Self::InterviewAuthorise => "interview.authorise",
+            Self::RatingFrameworkSave => "rating_framework.save",
+            Self::RatingPeriodOpen => "rating_period.open",
+            Self::RatingValuesSave => "rating_period.values_save",
+            Self::RatingImport => "rating_period.import",
+            Self::RatingGrade => "rating_period.grade",
+            Self::RatingConfirm => "rating_period.confirm",
+            Self::RatingPublish => "rating_period.publish",
+            Self::GradeAdjust => "rating_result.adjust",
+            Self::RatingExport => "rating_period.export",
         }
     }
 

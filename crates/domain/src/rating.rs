@@ -6,12 +6,18 @@
 //! the village's score uses the indicators it has, and the grade says what was missing.
 
 use rand::{RngExt, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Invalid;
 
+mod period;
+mod seed;
+
+pub use period::*;
+pub use seed::seed_framework;
+
 /// Whether more of an indicator is better or worse for a village.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     HigherIsBetter,
@@ -19,7 +25,7 @@ pub enum Direction {
 }
 
 /// How raw values become comparable scores in 0..=1 (1 = best).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
     /// (x − min) / (max − min) over the villages that have a value.
@@ -33,29 +39,31 @@ pub enum Normalisation {
 }
 
 /// One-vote veto (一票否决): a value that bars A or forces C whatever the score.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Veto {
     pub effect: VetoEffect,
     /// The veto applies when the raw value is at least this.
     pub at_least: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VetoEffect {
     BarsA,
     ForcesC,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Dimension {
     pub code: String,
     pub name: String,
-    /// Relative weight of the dimension in the total.
+    /// The dimension's share of the total, in percent: the dimensions' weights sum to 100.
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub code: String,
     pub name: String,
@@ -63,19 +71,31 @@ pub struct Indicator {
     pub dimension: usize,
     pub direction: Direction,
     pub normalisation: Normalisation,
-    /// Relative weight within its dimension.
+    /// Share within its dimension, in percent: a dimension's indicators sum to 100.
     pub weight: f64,
+    #[serde(default)]
     pub veto: Option<Veto>,
+    /// Where the system takes the value from itself; `None` means people enter it.
+    #[serde(default)]
+    pub source: Option<SystemSource>,
+}
+
+/// Values the system knows from its own records, filled in when a period is graded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SystemSource {
+    /// Concerns raised at on-site meetings about the village that are not yet closed.
+    OpenConcerns,
 }
 
 /// Scores (0–100) at or above which a village is A, or B; below B it is C.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Cutoffs {
     pub a: f64,
     pub b: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Grade {
     A,
     B,
@@ -90,10 +110,20 @@ impl Grade {
             Self::C => "C",
         }
     }
+
+    pub const ALL: [Grade; 3] = [Self::A, Self::B, Self::C];
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|g| g.as_str().eq_ignore_ascii_case(raw.trim()))
+            .ok_or_else(|| Invalid::field(field, "rating.grade_unknown", Some(raw)))
+    }
 }
 
 /// A version of the indicator framework; a period keeps the version in force when it opened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Framework {
     pub version: u32,
     pub dimensions: Vec<Dimension>,
@@ -136,6 +166,27 @@ impl Framework {
                 && (levels.is_empty() || levels.iter().any(|(_, s)| !(0.0..=1.0).contains(s)))
             {
                 problems.push(Invalid::field("normalisation", "rating.levels", Some(&i.code)));
+            }
+        }
+        // Shares in percent, so that a reader of the framework sees what each part is worth;
+        // a total other than 100 is a typing mistake, not a choice.
+        let close = |sum: f64| (sum - 100.0).abs() < 1e-6;
+        if !self.dimensions.is_empty() && !close(self.dimensions.iter().map(|d| d.weight).sum()) {
+            problems.push(Invalid::field("weight", "rating.weights_sum", None));
+        }
+        for (d, dim) in self.dimensions.iter().enumerate() {
+            let within: Vec<f64> = self
+                .indicators
+                .iter()
+                .filter(|i| i.dimension == d)
+                .map(|i| i.weight)
+                .collect();
+            if !within.is_empty() && !close(within.iter().sum()) {
+                problems.push(Invalid::field(
+                    "weight",
+                    "rating.indicator_weights_sum",
+                    Some(&dim.code),
+                ));
             }
         }
         let c = self.cutoffs;
@@ -600,27 +651,28 @@ mod tests {
             normalisation: Normalisation::MinMax,
             weight,
             veto,
+            source: None,
         };
         Framework {
             version: 1,
-            dimensions: vec![dim("conduct", "作风纪律", 1.0), dim("assets", "三资管理", 1.0)],
+            dimensions: vec![dim("conduct", "作风纪律", 50.0), dim("assets", "三资管理", 50.0)],
             indicators: vec![
                 ind(
                     "violations",
                     0,
                     Direction::LowerIsBetter,
-                    1.0,
+                    100.0,
                     Some(Veto {
                         effect: VetoEffect::ForcesC,
                         at_least: 3.0,
                     }),
                 ),
-                ind("audit_score", 1, Direction::HigherIsBetter, 3.0, None),
+                ind("audit_score", 1, Direction::HigherIsBetter, 75.0, None),
                 ind(
                     "complaints",
                     1,
                     Direction::LowerIsBetter,
-                    1.0,
+                    25.0,
                     Some(Veto {
                         effect: VetoEffect::BarsA,
                         at_least: 10.0,
@@ -678,8 +730,17 @@ mod tests {
         let keys: Vec<_> = f.validate().unwrap_err().fields.iter().map(|x| x.key).collect();
         assert_eq!(
             keys,
-            vec!["rating.duplicate_code", "rating.weight", "rating.cutoffs_order"]
+            vec![
+                "rating.duplicate_code",
+                "rating.weight",
+                "rating.indicator_weights_sum",
+                "rating.cutoffs_order"
+            ]
         );
+        let mut f = framework();
+        f.dimensions[0].weight = 40.0;
+        let keys: Vec<_> = f.validate().unwrap_err().fields.iter().map(|x| x.key).collect();
+        assert_eq!(keys, vec!["rating.weights_sum"], "dimensions must share 100%");
         let mut wrong = values();
         wrong.columns.pop();
         assert_eq!(grade(&framework(), &wrong).unwrap_err().fields[0].key, "rating.shape");

@@ -721,3 +721,6 @@ pub use cross_handling::*;
 #[path = "model_zone.rs"]
 mod zone_governance;
 pub use zone_governance::*;
+#[path = "model_rating.rs"]
+mod rating;
+pub use rating::*;

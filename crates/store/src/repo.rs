@@ -600,6 +600,61 @@ pub trait CampaignRepo: Send + Sync {
     async fn stat_facts(&self, period: &qinglian_domain::campaign::Period) -> R<qinglian_domain::campaign::StatFacts>;
 }
 
+/// The village integrity rating: versioned frameworks, assessment periods, their values,
+/// grades, reviews and publication. Reads take the caller's `Reach`: a village outside it is
+/// `NotFound`, and its values are neither shown nor written.
+#[async_trait]
+pub trait RatingRepo: Send + Sync {
+    /// The latest framework version, if one was saved.
+    async fn current_framework(&self) -> R<Option<FrameworkVersion>>;
+    async fn get_framework(&self, id: &str) -> R<FrameworkVersion>;
+    /// Saves the framework as a new version (versions are never edited), refused with the rule
+    /// named when it is invalid or while a period is not yet published.
+    async fn save_framework(
+        &self,
+        actor: &Actor,
+        framework: &qinglian_domain::rating::Framework,
+    ) -> R<FrameworkVersion>;
+    /// Every period, newest first.
+    async fn list_periods(&self) -> R<Vec<RatingPeriod>>;
+    async fn get_period(&self, id: &str) -> R<RatingPeriod>;
+    /// Opens a period under the framework in force; one period is in progress at a time.
+    async fn open_period(&self, actor: &Actor, input: &qinglian_domain::rating::PeriodInput) -> R<RatingPeriod>;
+    /// The villages within reach, by division code.
+    async fn rating_villages(&self, reach: &Reach) -> R<Vec<RatingVillage>>;
+    /// The period's values for the villages within reach.
+    async fn period_values(&self, reach: &Reach, period_id: &str) -> R<Vec<RatingValue>>;
+    /// Saves entered values (all or none) while the period is open; a village outside reach is
+    /// `NotFound`. The period's results become stale until it is graded again.
+    async fn save_values(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        period_id: &str,
+        source: ValueSource,
+        entries: &[ValueEntry],
+    ) -> R<u64>;
+    /// Fills in the values the system knows, grades every village with the period's framework
+    /// (with the sensitivity check), and stores the results; adjustments are kept.
+    async fn grade_period(&self, actor: &Actor, period_id: &str) -> R<RatingPeriod>;
+    async fn period_results(&self, reach: &Reach, period_id: &str) -> R<Vec<RatingResult>>;
+    async fn get_result(&self, reach: &Reach, id: &str) -> R<RatingResult>;
+    /// A reviewer's grade with its reason, beside the computed one, until publication.
+    async fn adjust_grade(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        result_id: &str,
+        adjustment: &qinglian_domain::rating::Adjustment,
+    ) -> R<RatingResult>;
+    /// The review (研判): freezes the values of a period graded from its current values.
+    async fn confirm_period(&self, actor: &Actor, id: &str) -> R<RatingPeriod>;
+    /// Publishes a confirmed period; its grades never change afterwards.
+    async fn publish_period(&self, actor: &Actor, id: &str) -> R<RatingPeriod>;
+    /// The C villages of a published period (any other period is `NotFound`).
+    async fn public_c_villages(&self, period_id: &str) -> R<Vec<PublicCVillage>>;
+}
+
 /// Everything the application stores.
 #[async_trait]
 pub trait Store:
@@ -617,6 +672,7 @@ pub trait Store:
     + CrossHandlingRepo
     + ZoneGovernanceRepo
     + CampaignRepo
+    + RatingRepo
 {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.

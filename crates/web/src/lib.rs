@@ -14,6 +14,7 @@ mod open311;
 mod pages;
 pub mod password;
 pub mod pdf;
+mod rating;
 pub mod receipt;
 pub mod routes;
 mod scope;
@@ -92,6 +93,8 @@ fn routes(state: AppState) -> axum::Router {
     let (api_router, mut openapi) = api::router();
     let (upload_router, upload_doc) = api::upload_router();
     openapi.merge(upload_doc);
+    let (import_router, import_doc) = api::import_router();
+    openapi.merge(import_doc);
     // Every page and API route passes the session layer: it finds the user and checks CSRF.
     // Request bodies are limited everywhere but on the evidence uploads, which stream to disk.
     let app = pages::router_and_table()
@@ -101,6 +104,7 @@ fn routes(state: AppState) -> axum::Router {
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         .merge(upload_router.layer(axum::extract::DefaultBodyLimit::disable()))
+        .merge(import_router.layer(axum::extract::DefaultBodyLimit::disable()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer));
     axum::Router::new()
         .merge(app)

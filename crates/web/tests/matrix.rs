@@ -49,6 +49,8 @@ struct Ids {
     interview: String,
     evidence: String,
     upload: String,
+    rating_period: String,
+    rating_result: String,
 }
 
 /// The path with its `{…}` filled: the existing object for the path, or an unknown one.
@@ -69,6 +71,10 @@ fn fill(path: &str, ids: &Ids, known: bool) -> String {
         "990299"
     } else if !known {
         UNKNOWN
+    } else if path.contains("/rating/results/") {
+        &ids.rating_result
+    } else if path.contains("/rating/periods/") {
+        &ids.rating_period
     } else if path.contains("clues") {
         &ids.clue
     } else if path.contains("cases") {
@@ -190,7 +196,10 @@ async fn matrix(app: common::TestApp) {
     let world = app.inspection_world().await;
     let cases_world = app.case_world().await;
     let evidence = evidence_fixture(&app).await;
+    let rating = rating_fixture(&app).await;
     let ids = Ids {
+        rating_period: rating.0,
+        rating_result: rating.1,
         clue: cases_world.clue,
         case: cases_world.case,
         interview: cases_world.interview,
@@ -252,6 +261,26 @@ async fn matrix(app: common::TestApp) {
     );
     eprintln!("authorisation matrix: {cases} cases on {}", app.store.backend());
     assert!(cases > 900, "the matrix shrank to {cases} cases");
+}
+
+/// An open rating period graded once: its id and the fixture village's result.
+async fn rating_fixture(app: &common::TestApp) -> (String, String) {
+    use qinglian_domain::rating::{PeriodInput, seed_framework};
+    use qinglian_domain::scope::Reach;
+    let a = Actor::system("test");
+    app.store.save_framework(&a, &seed_framework()).await.unwrap();
+    let period = app
+        .store
+        .open_period(&a, &PeriodInput::parse("矩阵研判期", "monthly").unwrap())
+        .await
+        .unwrap();
+    app.store.grade_period(&a, &period.id).await.unwrap();
+    let result = app
+        .store
+        .period_results(&Reach::everything(), &period.id)
+        .await
+        .unwrap();
+    (period.id, result[0].id.clone())
 }
 
 /// An evidence file and an upload in progress, both the case manager's.
@@ -381,6 +410,8 @@ async fn undeclared_methods_are_not_served() {
         interview: UNKNOWN.into(),
         evidence: UNKNOWN.into(),
         upload: UNKNOWN.into(),
+        rating_period: UNKNOWN.into(),
+        rating_result: UNKNOWN.into(),
     };
     let mut checked = 0;
     for path in paths {

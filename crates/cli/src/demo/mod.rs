@@ -12,6 +12,7 @@ pub mod governance;
 pub mod interview;
 mod names;
 mod plan;
+pub mod rating;
 mod tour;
 mod units;
 mod write;
@@ -149,6 +150,8 @@ pub async fn create_demo(
     governance::campaigns(store, &actor).await?;
     governance::rotations(store, &actor).await?;
     let completed_interview = interview::write(store, &evidence, &actor, today).await?;
+    // After the tour, so that the open concerns of its meetings count in the 群众反映 dimension.
+    rating::periods(store, &actor, seed).await?;
     Ok(DemoReport {
         completed_interview,
         clues: register.clues,

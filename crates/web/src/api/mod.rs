@@ -11,6 +11,7 @@ pub(crate) mod governance;
 pub(crate) mod inspection;
 mod ledger;
 pub(crate) mod org;
+pub(crate) mod rating;
 
 use axum::Router;
 use serde::Deserialize;
@@ -26,7 +27,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Qinglian API", version = "1", description = "县纪委监委清廉监督平台接口。Errors are `{code, message, operation_id, fields}`."),
     components(schemas(ErrorBody, FieldProblem)),
-    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"))
+    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"), (name = "rating", description = "清廉村居分类评估 Village integrity rating"))
 )]
 struct ApiDoc;
 
@@ -118,7 +119,23 @@ pub fn upload_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(campaigns::record_finding))
         .routes(routes!(campaigns::record_handling))
         .routes(routes!(campaigns::get_statistics))
+        .routes(routes!(rating::get_framework, rating::save_framework))
+        .routes(routes!(rating::list_periods, rating::open_period))
+        .routes(routes!(rating::get_period))
+        .routes(routes!(rating::save_values))
+        .routes(routes!(rating::template))
+        .routes(routes!(rating::grade))
+        .routes(routes!(rating::confirm))
+        .routes(routes!(rating::publish))
+        .routes(routes!(rating::get_result))
+        .routes(routes!(rating::adjust))
         .split_for_parts()
+}
+
+/// The rating's spreadsheet import, apart because its body may be larger than other requests
+/// (up to `rating::IMPORT_MAX_BYTES`, checked by the handler before it reads).
+pub fn import_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::new().routes(routes!(rating::import)).split_for_parts()
 }
 
 /// Who may call each API operation; the matrix test checks it against the OpenAPI document
@@ -129,6 +146,7 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ActOnConcern, ApproveOverride, ConductInterview, DeclareTies, EditOrg, HandleEvidence, ManageCases,
         ManageInspection, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
+    use qinglian_domain::access::Action::{EnterRatingValues, ReadRating, ReviewRating};
     use qinglian_domain::access::Action::{
         ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
@@ -234,6 +252,19 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("POST", "/api/v1/campaigns/{id}/findings", Can(ManageCampaigns)),
         ("POST", "/api/v1/handlings", Can(ManageCampaigns)),
         ("GET", "/api/v1/statistics", Can(ReadStatistics)),
+        ("GET", "/api/v1/rating/framework", Can(ReadRating)),
+        ("POST", "/api/v1/rating/framework", Can(ReviewRating)),
+        ("GET", "/api/v1/rating/periods", Can(ReadRating)),
+        ("POST", "/api/v1/rating/periods", Can(ReviewRating)),
+        ("GET", "/api/v1/rating/periods/{id}", Can(ReadRating)),
+        ("PUT", "/api/v1/rating/periods/{id}/values", Can(EnterRatingValues)),
+        ("POST", "/api/v1/rating/periods/{id}/import", Can(EnterRatingValues)),
+        ("GET", "/api/v1/rating/periods/{id}/template", Can(EnterRatingValues)),
+        ("POST", "/api/v1/rating/periods/{id}/grade", Can(ReviewRating)),
+        ("POST", "/api/v1/rating/periods/{id}/confirm", Can(ReviewRating)),
+        ("POST", "/api/v1/rating/periods/{id}/publish", Can(ReviewRating)),
+        ("GET", "/api/v1/rating/results/{id}", Can(ReadRating)),
+        ("POST", "/api/v1/rating/results/{id}/adjustment", Can(ReviewRating)),
     ]
 };
 

@@ -22,7 +22,7 @@ use crate::scope::Scoped;
 use crate::state::AppState;
 
 /// A posted form's fields; some repeat (`order`, `attendee_ids`).
-pub(super) struct Fields(Vec<(String, String)>);
+pub(super) struct Fields(pub(super) Vec<(String, String)>);
 
 impl Fields {
     pub(super) fn parse(body: &[u8]) -> Result<Self, AppError> {

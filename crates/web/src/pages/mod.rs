@@ -18,6 +18,7 @@ mod org;
 mod people;
 mod portal;
 mod proposals;
+mod rating;
 mod second_factor;
 mod security;
 mod staff;
@@ -45,7 +46,7 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
     let registrar = Registrar::new();
-    cross_handling_routes(registrar)
+    rating_routes(cross_handling_routes(registrar))
         .route("/", get(portal::home), &[("GET", Public)])
         .route("/articles", get(portal::column), &[("GET", Public)])
         .route("/articles/{id}", get(portal::article), &[("GET", Public)])
@@ -452,6 +453,58 @@ fn cross_handling_routes(r: Registrar) -> Registrar {
         post(proposals::accept),
         &[("POST", Can(ManageCases))],
     )
+}
+
+/// The village integrity rating: periods, values, grades, review, explanations.
+fn rating_routes(r: Registrar) -> Registrar {
+    use Access::Can;
+    use qinglian_domain::access::Action::{EnterRatingValues, ReadRating, ReviewRating};
+    r.route("/staff/rating", get(rating::periods), &[("GET", Can(ReadRating))])
+        .route(
+            "/staff/rating/periods",
+            post(rating::open_period),
+            &[("POST", Can(ReviewRating))],
+        )
+        .route(
+            "/staff/rating/periods/{id}",
+            get(rating::show_period),
+            &[("GET", Can(ReadRating))],
+        )
+        .route(
+            "/staff/rating/periods/{id}/values",
+            post(rating::save_values),
+            &[("POST", Can(EnterRatingValues))],
+        )
+        .route(
+            "/staff/rating/periods/{id}/template.xlsx",
+            get(rating::template),
+            &[("GET", Can(EnterRatingValues))],
+        )
+        .route(
+            "/staff/rating/periods/{id}/grade",
+            post(rating::grade),
+            &[("POST", Can(ReviewRating))],
+        )
+        .route(
+            "/staff/rating/periods/{id}/confirm",
+            post(rating::confirm),
+            &[("POST", Can(ReviewRating))],
+        )
+        .route(
+            "/staff/rating/periods/{id}/publish",
+            post(rating::publish),
+            &[("POST", Can(ReviewRating))],
+        )
+        .route(
+            "/staff/rating/results/{id}",
+            get(rating::show_result),
+            &[("GET", Can(ReadRating))],
+        )
+        .route(
+            "/staff/rating/results/{id}/adjust",
+            post(rating::adjust),
+            &[("POST", Can(ReviewRating))],
+        )
 }
 
 /// Townships and stationed groups as form choices: what posting and membership lists offer.
