@@ -86,10 +86,15 @@ pub enum AuditAction {
     AuthorisationIssue,
     AuthorisationView,
     InterviewAuthorise,
+    RectificationDraft,
+    RectificationSign,
+    RectificationFollowUp,
+    RectificationView,
+    TownshipPostSet,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 79] = [
+    pub const ALL: [AuditAction; 84] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -169,6 +174,11 @@ impl AuditAction {
         Self::AuthorisationIssue,
         Self::AuthorisationView,
         Self::InterviewAuthorise,
+        Self::RectificationDraft,
+        Self::RectificationSign,
+        Self::RectificationFollowUp,
+        Self::RectificationView,
+        Self::TownshipPostSet,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -252,6 +262,11 @@ impl AuditAction {
             Self::AuthorisationIssue => "authorisation.issue",
             Self::AuthorisationView => "authorisation.view",
             Self::InterviewAuthorise => "interview.authorise",
+            Self::RectificationDraft => "rectification_order.draft",
+            Self::RectificationSign => "rectification_order.sign",
+            Self::RectificationFollowUp => "rectification_order.follow_up",
+            Self::RectificationView => "rectification_order.view",
+            Self::TownshipPostSet => "township_post.set",
         }
     }
 

@@ -718,3 +718,5 @@ pub use cross_handling::*;
 #[path = "model_zone.rs"]
 mod zone_governance;
 pub use zone_governance::*;
+mod rectification;
+pub use rectification::*;

@@ -600,6 +600,64 @@ pub trait CampaignRepo: Send + Sync {
     async fn stat_facts(&self, period: &qinglian_domain::campaign::Period) -> R<qinglian_domain::campaign::StatFacts>;
 }
 
+/// Rectification orders (督改单): drafted by a township, issued once its party secretary and its
+/// discipline secretary have both signed, followed up until verified. Every object outside the
+/// caller's reach is `NotFound`.
+#[async_trait]
+pub trait RectificationRepo: Send + Sync {
+    /// Who the county recorded as the township's party secretary, if anyone.
+    async fn party_secretary(&self, township_id: &str) -> R<Option<TownshipPost>>;
+    /// Records the township's party secretary (replacing the previous holder): someone posted
+    /// there who is not its discipline secretary (`order::check_party_secretary`).
+    async fn set_party_secretary(&self, actor: &Actor, township_id: &str, staff_id: &str) -> R<TownshipPost>;
+    async fn list_rectification_orders(
+        &self,
+        reach: &Reach,
+        filter: &RectificationFilter,
+        today: chrono::NaiveDate,
+        page: PageRequest,
+    ) -> R<Paged<RectificationOrderSummary>>;
+    /// One order; the read is audited.
+    async fn get_rectification_order(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        today: chrono::NaiveDate,
+    ) -> R<RectificationOrder>;
+    /// Drafts an order for a village within reach (another township's village is unknown),
+    /// numbered within its township and year.
+    async fn draft_rectification_order(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        input: &qinglian_domain::rectification::order::OrderInput,
+        today: chrono::NaiveDate,
+    ) -> R<RectificationOrder>;
+    /// Signs the order in the post the actor holds in its township (`order::sign`); the
+    /// second post's signature issues it. A stale `expected_version` is a conflict.
+    async fn sign_rectification_order(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        expected_version: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> R<RectificationOrder>;
+    /// Adds a follow-up record (`order::follow_up`); a verified completion completes the order.
+    #[allow(clippy::too_many_arguments)]
+    async fn follow_up_rectification_order(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        kind: qinglian_domain::rectification::order::FollowUpKind,
+        body: &qinglian_domain::inspection::Text,
+        expected_version: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> R<RectificationOrder>;
+}
+
 /// Everything the application stores.
 #[async_trait]
 pub trait Store:
@@ -617,6 +675,7 @@ pub trait Store:
     + CrossHandlingRepo
     + ZoneGovernanceRepo
     + CampaignRepo
+    + RectificationRepo
 {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.

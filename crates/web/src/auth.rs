@@ -63,6 +63,7 @@ impl CurrentUser {
             may_form_teams: self.may(Action::ManageCases),
             may_declare_ties: self.may(Action::DeclareTies),
             may_read_statistics: self.may(Action::ReadStatistics),
+            may_read_rectification: self.may(Action::ReadRectification),
         }
     }
 }
@@ -84,6 +85,7 @@ pub struct UserView {
     pub may_form_teams: bool,
     pub may_declare_ties: bool,
     pub may_read_statistics: bool,
+    pub may_read_rectification: bool,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -410,7 +412,9 @@ pub mod cap {
         ManageZoneGovernance,
         WriteTermReport,
         ReadStatistics,
-        ManageCampaigns
+        ManageCampaigns,
+        ReadRectification,
+        IssueRectification
     );
 }
 

@@ -49,6 +49,7 @@ struct Ids {
     interview: String,
     evidence: String,
     upload: String,
+    rectification: String,
 }
 
 /// The path with its `{…}` filled: the existing object for the path, or an unknown one.
@@ -69,6 +70,8 @@ fn fill(path: &str, ids: &Ids, known: bool) -> String {
         "990299"
     } else if !known {
         UNKNOWN
+    } else if path.contains("rectification") {
+        &ids.rectification
     } else if path.contains("clues") {
         &ids.clue
     } else if path.contains("cases") {
@@ -190,7 +193,9 @@ async fn matrix(app: common::TestApp) {
     let world = app.inspection_world().await;
     let cases_world = app.case_world().await;
     let evidence = evidence_fixture(&app).await;
+    let rectification = rectification_fixture(&app).await;
     let ids = Ids {
+        rectification,
         clue: cases_world.clue,
         case: cases_world.case,
         interview: cases_world.interview,
@@ -252,6 +257,32 @@ async fn matrix(app: common::TestApp) {
     );
     eprintln!("authorisation matrix: {cases} cases on {}", app.store.backend());
     assert!(cases > 900, "the matrix shrank to {cases} cases");
+}
+
+/// A draft rectification order on the east township's village.
+async fn rectification_fixture(app: &common::TestApp) -> String {
+    let today = chrono::Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive();
+    let input = qinglian_domain::rectification::order::OrderInput::parse(
+        &app.fixture.village_east,
+        "矩阵问题",
+        "矩阵整改要求",
+        &today.to_string(),
+        today,
+    )
+    .unwrap();
+    app.store
+        .draft_rectification_order(
+            &Actor::system("test"),
+            &qinglian_domain::scope::Reach::everything(),
+            &input,
+            today,
+        )
+        .await
+        .unwrap()
+        .order
+        .id
 }
 
 /// An evidence file and an upload in progress, both the case manager's.
@@ -381,6 +412,7 @@ async fn undeclared_methods_are_not_served() {
         interview: UNKNOWN.into(),
         evidence: UNKNOWN.into(),
         upload: UNKNOWN.into(),
+        rectification: UNKNOWN.into(),
     };
     let mut checked = 0;
     for path in paths {

@@ -124,6 +124,7 @@ pub(crate) mod inspection;
 mod job;
 mod ledger;
 mod org;
+pub(crate) mod rectification;
 pub(crate) mod scope;
 pub(crate) mod zone_governance;
 
@@ -139,6 +140,7 @@ pub(crate) use inspection::{concern_select, inspection_impl, meeting_select, rou
 pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
 pub(crate) use org::org_impl;
+pub(crate) use rectification::rectification_impl;
 pub(crate) use scope::scope_impl;
 pub(crate) use zone_governance::zone_governance_impl;
 
@@ -175,6 +177,7 @@ macro_rules! portable_repos {
             crate::portable::campaign_impl!($store);
             crate::portable::evidence_impl!($store);
             crate::portable::cross_handling_impl!($store);
+            crate::portable::rectification_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;
         }
     };

@@ -11,6 +11,7 @@ pub(crate) mod governance;
 pub(crate) mod inspection;
 mod ledger;
 pub(crate) mod org;
+pub(crate) mod rectification;
 
 use axum::Router;
 use serde::Deserialize;
@@ -26,7 +27,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Qinglian API", version = "1", description = "县纪委监委清廉监督平台接口。Errors are `{code, message, operation_id, fields}`."),
     components(schemas(ErrorBody, FieldProblem)),
-    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"))
+    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"), (name = "rectification", description = "督改单 Rectification orders"))
 )]
 struct ApiDoc;
 
@@ -98,6 +99,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(evidence::get_evidence))
         .routes(routes!(evidence::custody))
         .routes(routes!(evidence::download))
+        .routes(routes!(rectification::list_orders, rectification::draft_order))
+        .routes(routes!(rectification::get_order))
+        .routes(routes!(rectification::sign_order))
+        .routes(routes!(rectification::follow_up))
+        .routes(routes!(rectification::set_party_secretary))
         .split_for_parts()
 }
 
@@ -129,6 +135,7 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ActOnConcern, ApproveOverride, ConductInterview, DeclareTies, EditOrg, HandleEvidence, ManageCases,
         ManageInspection, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
+    use qinglian_domain::access::Action::{IssueRectification, ReadRectification};
     use qinglian_domain::access::Action::{
         ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
@@ -234,6 +241,21 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("POST", "/api/v1/campaigns/{id}/findings", Can(ManageCampaigns)),
         ("POST", "/api/v1/handlings", Can(ManageCampaigns)),
         ("GET", "/api/v1/statistics", Can(ReadStatistics)),
+        // Rectification orders (督改单)
+        ("GET", "/api/v1/rectification-orders", Can(ReadRectification)),
+        ("POST", "/api/v1/rectification-orders", Can(IssueRectification)),
+        ("GET", "/api/v1/rectification-orders/{id}", Can(ReadRectification)),
+        (
+            "POST",
+            "/api/v1/rectification-orders/{id}/sign-offs",
+            Can(IssueRectification),
+        ),
+        (
+            "POST",
+            "/api/v1/rectification-orders/{id}/follow-ups",
+            Can(IssueRectification),
+        ),
+        ("PUT", "/api/v1/townships/{id}/party-secretary", Can(EditOrg)),
     ]
 };
 

@@ -18,6 +18,8 @@ mod org;
 mod people;
 mod portal;
 mod proposals;
+mod rectification;
+mod rectification_pdf;
 mod second_factor;
 mod security;
 mod staff;
@@ -45,7 +47,7 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
     let registrar = Registrar::new();
-    cross_handling_routes(registrar)
+    rectification_routes(cross_handling_routes(registrar))
         .route("/", get(portal::home), &[("GET", Public)])
         .route("/articles", get(portal::column), &[("GET", Public)])
         .route("/articles/{id}", get(portal::article), &[("GET", Public)])
@@ -451,6 +453,43 @@ fn cross_handling_routes(r: Registrar) -> Registrar {
         "/staff/cross-handling/proposals/accept",
         post(proposals::accept),
         &[("POST", Can(ManageCases))],
+    )
+}
+
+/// Rectification orders (督改单): the township's list and draft form, an order's page with its
+/// sign-offs and follow-ups, and its official PDF; the party secretary's post on the township.
+fn rectification_routes(r: Registrar) -> Registrar {
+    use Access::Can;
+    use qinglian_domain::access::Action::{EditOrg, IssueRectification, ReadRectification};
+    r.route(
+        "/staff/rectification",
+        get(rectification::list).post(rectification::draft),
+        &[("GET", Can(ReadRectification)), ("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/rectification/{id}",
+        get(rectification::show),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/rectification/{id}/sign",
+        post(rectification::sign),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/rectification/{id}/follow-ups",
+        post(rectification::follow_up),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/rectification/{id}/order.pdf",
+        get(rectification::pdf),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/org/townships/{id}/party-secretary",
+        post(org::set_party_secretary),
+        &[("POST", Can(EditOrg))],
     )
 }
 
