@@ -1,8 +1,8 @@
 //! `qinglian demo`: fills an empty deployment with a fictional county shaped like the story
 //! (29 townships, 338 villages, 14 stationed groups, 5 + 2 zones, and an inspection round with
 //! 141 targets, 5 on-site meetings and 36 concerns, each zone's convener rotation with a quarter
-//! of history, and a campaign with the story's figures), the same for the same seed, so that a
-//! new installation can be tried without real data.
+//! of history, a campaign with the story's figures, and rectification orders), the same for
+//! the same seed, so that a new installation can be tried without real data.
 
 mod articles;
 mod cases;
@@ -11,6 +11,7 @@ pub mod cross_handling;
 pub mod governance;
 mod names;
 mod plan;
+pub mod rectification;
 mod tour;
 mod units;
 mod write;
@@ -131,6 +132,9 @@ pub async fn create_demo(
     // Last, so that they count whatever clues and cases the demo holds by now.
     governance::campaigns(store, &actor).await?;
     governance::rotations(store, &actor).await?;
+    rectification::write(store, &actor, seed, today)
+        .await
+        .map_err(at("rectification orders"))?;
     Ok(DemoReport {
         clues: register.clues,
         cases: register.cases,
