@@ -91,10 +91,13 @@ pub enum AuditAction {
     RectificationFollowUp,
     RectificationView,
     TownshipPostSet,
+    VillagePlanCreate,
+    RectificationItemAdd,
+    RectificationItemAct,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 84] = [
+    pub const ALL: [AuditAction; 87] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -179,6 +182,9 @@ impl AuditAction {
         Self::RectificationFollowUp,
         Self::RectificationView,
         Self::TownshipPostSet,
+        Self::VillagePlanCreate,
+        Self::RectificationItemAdd,
+        Self::RectificationItemAct,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -267,6 +273,9 @@ impl AuditAction {
             Self::RectificationFollowUp => "rectification_order.follow_up",
             Self::RectificationView => "rectification_order.view",
             Self::TownshipPostSet => "township_post.set",
+            Self::VillagePlanCreate => "village_plan.create",
+            Self::RectificationItemAdd => "rectification_item.add",
+            Self::RectificationItemAct => "rectification_item.act",
         }
     }
 

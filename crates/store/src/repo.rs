@@ -656,6 +656,37 @@ pub trait RectificationRepo: Send + Sync {
         expected_version: Option<i64>,
         today: chrono::NaiveDate,
     ) -> R<RectificationOrder>;
+
+    /// Village plans (一村一方案) within reach, with their progress.
+    async fn list_village_plans(&self, reach: &Reach, today: chrono::NaiveDate) -> R<Vec<VillagePlanSummary>>;
+    async fn get_village_plan(&self, reach: &Reach, id: &str, today: chrono::NaiveDate) -> R<VillagePlan>;
+    /// Opens a plan for a village within reach (another township's village is unknown).
+    async fn create_village_plan(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        input: &qinglian_domain::rectification::item::PlanInput,
+    ) -> R<VillagePlan>;
+    /// Adds an item; its owner must be posted to the plan's township.
+    async fn add_rectification_item(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        plan_id: &str,
+        input: &qinglian_domain::rectification::item::ItemInput,
+        today: chrono::NaiveDate,
+    ) -> R<VillagePlan>;
+    /// Takes a step on an item (`item::next`): the owner submits, a holder of one of the
+    /// township's two posts supervises. A stale `expected_version` is a conflict.
+    async fn act_on_rectification_item(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        item_id: &str,
+        act: &qinglian_domain::rectification::item::ItemAct,
+        expected_version: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> R<VillagePlan>;
 }
 
 /// Everything the application stores.

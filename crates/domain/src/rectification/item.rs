@@ -68,6 +68,33 @@ impl ItemState {
     }
 }
 
+/// Longest assessment period label a plan carries (`2026年第三季度`).
+pub const PERIOD_LABEL_MAX_CHARS: usize = 32;
+
+/// A village's plan as opened: the village, and the assessment period it answers, if named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanInput {
+    pub village_id: String,
+    pub period_label: Option<String>,
+}
+
+impl PlanInput {
+    pub fn parse(village_id: &str, period_label: &str) -> Result<Self, Invalid> {
+        let village = village_id.trim();
+        let label = period_label.trim();
+        let village_r = village
+            .is_empty()
+            .then(|| Invalid::field("village_id", "field.required", None));
+        let label_r = (label.chars().count() > PERIOD_LABEL_MAX_CHARS || label.chars().any(char::is_control))
+            .then(|| Invalid::field("period_label", "rectification_item.period_label", Some(label)));
+        Invalid::collect([village_r, label_r])?;
+        Ok(Self {
+            village_id: village.to_owned(),
+            period_label: (!label.is_empty()).then(|| label.to_owned()),
+        })
+    }
+}
+
 /// An item as the plan lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemInput {
@@ -462,6 +489,19 @@ mod tests {
             ItemAct::parse("tick", "x", vec![]).unwrap_err().fields[0].key,
             "rectification_item.act_unknown"
         );
+    }
+
+    #[test]
+    fn a_plan_names_its_village_and_perhaps_its_period() {
+        let p = PlanInput::parse(" v1 ", " 2026年第三季度 ").unwrap();
+        assert_eq!(
+            (p.village_id.as_str(), p.period_label.as_deref()),
+            ("v1", Some("2026年第三季度"))
+        );
+        assert_eq!(PlanInput::parse("v1", "  ").unwrap().period_label, None);
+        let e = PlanInput::parse("", &"季".repeat(PERIOD_LABEL_MAX_CHARS + 1)).unwrap_err();
+        let keys: Vec<_> = e.fields.iter().map(|f| f.key).collect();
+        assert_eq!(keys, vec!["field.required", "rectification_item.period_label"]);
     }
 
     #[test]

@@ -60,6 +60,55 @@ CREATE TABLE rectification_follow_up (
     UNIQUE (order_id, seq)
 );
 
+-- A C village's plan (一村一方案): its rectification items, each with an owner, a deadline and
+-- an expected result, closed out (销号) one by one: the owner submits evidence, a holder of
+-- one of the township's two posts verifies it. `period_label` names the assessment period the
+-- plan answers (text, so this table does not depend on the assessment's own).
+CREATE TABLE village_plan (
+    id           TEXT PRIMARY KEY,
+    village_id   TEXT NOT NULL REFERENCES village(id),
+    township_id  TEXT NOT NULL REFERENCES township(id),
+    period_label TEXT CHECK (period_label IS NULL OR length(period_label) > 0),
+    created_by   TEXT REFERENCES staff(id),
+    created_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX village_plan_township ON village_plan(township_id);
+
+CREATE TABLE rectification_item (
+    id              TEXT PRIMARY KEY,
+    plan_id         TEXT NOT NULL REFERENCES village_plan(id),
+    seq             BIGINT NOT NULL CHECK (seq > 0),
+    title           TEXT NOT NULL CHECK (length(title) > 0),
+    owner_staff_id  TEXT NOT NULL REFERENCES staff(id),
+    deadline        DATE NOT NULL,
+    expected_result TEXT NOT NULL CHECK (length(expected_result) > 0),
+    state           TEXT NOT NULL CHECK (state IN ('open','submitted','returned','closed','closed_not_fixed','reopened')),
+    version         BIGINT NOT NULL CHECK (version > 0),
+    created_at      TIMESTAMPTZ NOT NULL,
+    UNIQUE (plan_id, seq)
+);
+
+-- Every step on an item, in order: who, what, the state it led to, and the evidence files.
+CREATE TABLE rectification_item_event (
+    item_id        TEXT NOT NULL REFERENCES rectification_item(id),
+    version        BIGINT NOT NULL CHECK (version > 1),
+    kind           TEXT NOT NULL CHECK (kind IN ('submit','verify','send_back','close_not_fixed','reopen')),
+    state          TEXT NOT NULL,
+    body           TEXT NOT NULL CHECK (length(body) > 0),
+    actor_staff_id TEXT REFERENCES staff(id),
+    actor_name     TEXT NOT NULL,
+    at             TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (item_id, version)
+);
+
+CREATE TABLE rectification_item_file (
+    item_id          TEXT NOT NULL,
+    version          BIGINT NOT NULL,
+    evidence_file_id TEXT NOT NULL REFERENCES evidence_file(id),
+    PRIMARY KEY (item_id, version, evidence_file_id),
+    FOREIGN KEY (item_id, version) REFERENCES rectification_item_event(item_id, version)
+);
+
 -- Signatures and follow-ups are the order's record: never changed or removed.
 CREATE FUNCTION rectification_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -69,4 +118,8 @@ $$;
 CREATE TRIGGER rectification_sign_off_immutable BEFORE UPDATE OR DELETE ON rectification_sign_off
     FOR EACH ROW EXECUTE FUNCTION rectification_immutable();
 CREATE TRIGGER rectification_follow_up_immutable BEFORE UPDATE OR DELETE ON rectification_follow_up
+    FOR EACH ROW EXECUTE FUNCTION rectification_immutable();
+CREATE TRIGGER rectification_item_event_immutable BEFORE UPDATE OR DELETE ON rectification_item_event
+    FOR EACH ROW EXECUTE FUNCTION rectification_immutable();
+CREATE TRIGGER rectification_item_file_immutable BEFORE UPDATE OR DELETE ON rectification_item_file
     FOR EACH ROW EXECUTE FUNCTION rectification_immutable();

@@ -60,8 +60,61 @@ CREATE TABLE rectification_follow_up (
     UNIQUE (order_id, seq)
 );
 
+-- A C village's plan (一村一方案): its rectification items, each with an owner, a deadline and
+-- an expected result, closed out (销号) one by one: the owner submits evidence, a holder of
+-- one of the township's two posts verifies it. `period_label` names the assessment period the
+-- plan answers (text, so this table does not depend on the assessment's own).
+CREATE TABLE village_plan (
+    id           TEXT PRIMARY KEY,
+    village_id   TEXT NOT NULL REFERENCES village(id),
+    township_id  TEXT NOT NULL REFERENCES township(id),
+    period_label TEXT CHECK (period_label IS NULL OR length(period_label) > 0),
+    created_by   TEXT REFERENCES staff(id),
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX village_plan_township ON village_plan(township_id);
+
+CREATE TABLE rectification_item (
+    id              TEXT PRIMARY KEY,
+    plan_id         TEXT NOT NULL REFERENCES village_plan(id),
+    seq             INTEGER NOT NULL CHECK (seq > 0),
+    title           TEXT NOT NULL CHECK (length(title) > 0),
+    owner_staff_id  TEXT NOT NULL REFERENCES staff(id),
+    deadline        TEXT NOT NULL,
+    expected_result TEXT NOT NULL CHECK (length(expected_result) > 0),
+    state           TEXT NOT NULL CHECK (state IN ('open','submitted','returned','closed','closed_not_fixed','reopened')),
+    version         INTEGER NOT NULL CHECK (version > 0),
+    created_at      TEXT NOT NULL,
+    UNIQUE (plan_id, seq)
+);
+
+-- Every step on an item, in order: who, what, the state it led to, and the evidence files.
+CREATE TABLE rectification_item_event (
+    item_id        TEXT NOT NULL REFERENCES rectification_item(id),
+    version        INTEGER NOT NULL CHECK (version > 1),
+    kind           TEXT NOT NULL CHECK (kind IN ('submit','verify','send_back','close_not_fixed','reopen')),
+    state          TEXT NOT NULL,
+    body           TEXT NOT NULL CHECK (length(body) > 0),
+    actor_staff_id TEXT REFERENCES staff(id),
+    actor_name     TEXT NOT NULL,
+    at             TEXT NOT NULL,
+    PRIMARY KEY (item_id, version)
+);
+
+CREATE TABLE rectification_item_file (
+    item_id          TEXT NOT NULL,
+    version          INTEGER NOT NULL,
+    evidence_file_id TEXT NOT NULL REFERENCES evidence_file(id),
+    PRIMARY KEY (item_id, version, evidence_file_id),
+    FOREIGN KEY (item_id, version) REFERENCES rectification_item_event(item_id, version)
+);
+
 -- Signatures and follow-ups are the order's record: never changed or removed.
 CREATE TRIGGER rectification_sign_off_no_update BEFORE UPDATE ON rectification_sign_off BEGIN SELECT RAISE(ABORT, 'rectification_sign_off is immutable'); END;
 CREATE TRIGGER rectification_sign_off_no_delete BEFORE DELETE ON rectification_sign_off BEGIN SELECT RAISE(ABORT, 'rectification_sign_off is immutable'); END;
 CREATE TRIGGER rectification_follow_up_no_update BEFORE UPDATE ON rectification_follow_up BEGIN SELECT RAISE(ABORT, 'rectification_follow_up is append-only'); END;
 CREATE TRIGGER rectification_follow_up_no_delete BEFORE DELETE ON rectification_follow_up BEGIN SELECT RAISE(ABORT, 'rectification_follow_up is append-only'); END;
+CREATE TRIGGER rectification_item_event_no_update BEFORE UPDATE ON rectification_item_event BEGIN SELECT RAISE(ABORT, 'rectification_item_event is append-only'); END;
+CREATE TRIGGER rectification_item_event_no_delete BEFORE DELETE ON rectification_item_event BEGIN SELECT RAISE(ABORT, 'rectification_item_event is append-only'); END;
+CREATE TRIGGER rectification_item_file_no_update BEFORE UPDATE ON rectification_item_file BEGIN SELECT RAISE(ABORT, 'rectification_item_file is append-only'); END;
+CREATE TRIGGER rectification_item_file_no_delete BEFORE DELETE ON rectification_item_file BEGIN SELECT RAISE(ABORT, 'rectification_item_file is append-only'); END;

@@ -83,3 +83,73 @@ pub struct RectificationFilter {
     /// Only orders in force past their deadline on this day.
     pub overdue_on: Option<NaiveDate>,
 }
+
+/// A village's plan (一村一方案).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct VillagePlanRow {
+    pub id: String,
+    pub village_id: String,
+    pub village_name: String,
+    pub township_id: String,
+    pub township_name: String,
+    /// The assessment period the plan answers, as the township named it.
+    pub period_label: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A plan in a list, with how far its items have got.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct VillagePlanSummary {
+    #[serde(flatten)]
+    pub plan: VillagePlanRow,
+    pub items: i64,
+    /// Closed out after verification (not counting those closed as not fixed).
+    pub closed: i64,
+    pub overdue: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct RectificationItemRow {
+    pub id: String,
+    pub plan_id: String,
+    pub seq: i64,
+    pub title: String,
+    pub owner_staff_id: String,
+    pub owner_name: String,
+    pub deadline: NaiveDate,
+    pub expected_result: String,
+    /// `open`, `submitted`, `returned`, `closed`, `closed_not_fixed` or `reopened`.
+    pub state: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One step on an item, with the evidence files it named.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RectificationItemEvent {
+    pub version: i64,
+    /// `submit`, `verify`, `send_back`, `close_not_fixed` or `reopen`.
+    pub kind: String,
+    /// The state the step led to.
+    pub state: String,
+    pub body: String,
+    pub actor_name: String,
+    pub at: DateTime<Utc>,
+    pub file_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RectificationItem {
+    #[serde(flatten)]
+    pub item: RectificationItemRow,
+    pub overdue: bool,
+    pub events: Vec<RectificationItemEvent>,
+}
+
+/// A plan with its items and their histories.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct VillagePlan {
+    #[serde(flatten)]
+    pub plan: VillagePlanRow,
+    pub items: Vec<RectificationItem>,
+}

@@ -13,6 +13,14 @@ macro_rules! rectification_select {
 }
 pub(crate) use rectification_select;
 
+macro_rules! plan_select {
+    () => {
+        "SELECT p.id, p.village_id, v.name AS village_name, p.township_id, t.name AS township_name, p.period_label, \
+         p.created_at FROM village_plan p JOIN village v ON v.id = p.village_id JOIN township t ON t.id = p.township_id"
+    };
+}
+pub(crate) use plan_select;
+
 /// The domain's refusal as the store's error: a stale version is a conflict on `version`.
 pub(crate) fn refused(r: qinglian_domain::rectification::Refusal) -> crate::error::StoreError {
     use qinglian_domain::rectification::Refusal;
@@ -118,6 +126,66 @@ macro_rules! rectification_impl {
                     },
                 );
                 Ok((staff_id, name, post))
+            }
+
+            /// A plan's row, if it is within reach; `NotFound` otherwise.
+            async fn plan_row(&self, reach: &qinglian_domain::scope::Reach, id: &str) -> R<VillagePlanRow> {
+                let row = sqlx::query_as::<_, VillagePlanRow>(concat!(crate::portable::rectification::plan_select!(), " WHERE p.id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                if !reach.covers_township(&row.township_id) {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(row)
+            }
+
+            async fn plan_detail(&self, plan: VillagePlanRow, today: chrono::NaiveDate) -> R<VillagePlan> {
+                use qinglian_domain::rectification::item::{ItemState, is_overdue};
+                let rows = sqlx::query_as::<_, RectificationItemRow>(
+                    "SELECT i.id, i.plan_id, i.seq, i.title, i.owner_staff_id, s.name AS owner_name, i.deadline, \
+                     i.expected_result, i.state, i.version, i.created_at FROM rectification_item i \
+                     JOIN staff s ON s.id = i.owner_staff_id WHERE i.plan_id = $1 ORDER BY i.seq",
+                )
+                .bind(&plan.id)
+                .fetch_all(&self.read)
+                .await?;
+                let events: Vec<(String, i64, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT e.item_id, e.version, e.kind, e.state, e.body, e.actor_name, e.at FROM rectification_item_event e \
+                     JOIN rectification_item i ON i.id = e.item_id WHERE i.plan_id = $1 ORDER BY e.item_id, e.version",
+                )
+                .bind(&plan.id)
+                .fetch_all(&self.read)
+                .await?;
+                let files: Vec<(String, i64, String)> = sqlx::query_as(
+                    "SELECT f.item_id, f.version, f.evidence_file_id FROM rectification_item_file f \
+                     JOIN rectification_item i ON i.id = f.item_id WHERE i.plan_id = $1 ORDER BY f.evidence_file_id",
+                )
+                .bind(&plan.id)
+                .fetch_all(&self.read)
+                .await?;
+                let items = rows
+                    .into_iter()
+                    .map(|item| {
+                        let state = ItemState::parse(&item.state).unwrap_or(ItemState::Open);
+                        let events = events
+                            .iter()
+                            .filter(|e| e.0 == item.id)
+                            .map(|e| RectificationItemEvent {
+                                version: e.1,
+                                kind: e.2.clone(),
+                                state: e.3.clone(),
+                                body: e.4.clone(),
+                                actor_name: e.5.clone(),
+                                at: e.6,
+                                file_ids: files.iter().filter(|f| f.0 == item.id && f.1 == e.1).map(|f| f.2.clone()).collect(),
+                            })
+                            .collect();
+                        RectificationItem { overdue: is_overdue(state, item.deadline, today), item, events }
+                    })
+                    .collect();
+                Ok(VillagePlan { plan, items })
             }
 
             async fn rect_reload(&self, id: &str, today: chrono::NaiveDate) -> R<RectificationOrder> {
@@ -391,6 +459,198 @@ macro_rules! rectification_impl {
                 self.audit_tx(&mut tx, actor, AuditAction::RectificationFollowUp, Some(&detail.order.id), Some(&what)).await?;
                 tx.commit().await?;
                 self.rect_reload(&detail.order.id, today).await
+            }
+
+            async fn list_village_plans(&self, reach: &qinglian_domain::scope::Reach, today: chrono::NaiveDate) -> R<Vec<VillagePlanSummary>> {
+                use qinglian_domain::rectification::item::{ItemState, is_overdue};
+                let (cond, binds) = crate::portable::inspection::reach_clause(reach, None, Some("p.township_id"), None, 1);
+                let sql = format!(concat!(crate::portable::rectification::plan_select!(), " WHERE {} ORDER BY t.division_code, v.division_code, p.created_at"), cond);
+                let mut q = sqlx::query_as::<_, VillagePlanRow>(sqlx::AssertSqlSafe(sql));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                let plans = q.fetch_all(&self.read).await?;
+                let sql = format!(
+                    "SELECT i.plan_id, i.state, i.deadline FROM rectification_item i JOIN village_plan p ON p.id = i.plan_id WHERE {cond}"
+                );
+                let mut q = sqlx::query_as::<_, (String, String, chrono::NaiveDate)>(sqlx::AssertSqlSafe(sql));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                let items = q.fetch_all(&self.read).await?;
+                Ok(plans
+                    .into_iter()
+                    .map(|plan| {
+                        let mine: Vec<_> = items.iter().filter(|i| i.0 == plan.id).collect();
+                        let state = |s: &str| ItemState::parse(s).unwrap_or(ItemState::Open);
+                        VillagePlanSummary {
+                            items: mine.len() as i64,
+                            closed: mine.iter().filter(|i| state(&i.1) == ItemState::Closed).count() as i64,
+                            overdue: mine.iter().filter(|i| is_overdue(state(&i.1), i.2, today)).count() as i64,
+                            plan,
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn get_village_plan(&self, reach: &qinglian_domain::scope::Reach, id: &str, today: chrono::NaiveDate) -> R<VillagePlan> {
+                let row = self.plan_row(reach, id).await?;
+                self.plan_detail(row, today).await
+            }
+
+            async fn create_village_plan(
+                &self,
+                actor: &Actor,
+                reach: &qinglian_domain::scope::Reach,
+                input: &qinglian_domain::rectification::item::PlanInput,
+            ) -> R<VillagePlan> {
+                let unknown = || Invalid::field("village_id", "rectification.village_unknown", Some(&input.village_id));
+                let township: String = sqlx::query_scalar("SELECT township_id FROM village WHERE id = $1")
+                    .bind(&input.village_id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .filter(|t: &String| reach.covers_township(t))
+                    .ok_or_else(unknown)?;
+                let id = new_id();
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO village_plan (id, village_id, township_id, period_label, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&id)
+                .bind(&input.village_id)
+                .bind(&township)
+                .bind(&input.period_label)
+                .bind(&actor.staff_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(constraint("village_id", Some(&input.village_id), "village_id"))?;
+                let detail = format!("village {} period {}", input.village_id, input.period_label.as_deref().unwrap_or("-"));
+                self.audit_tx(&mut tx, actor, AuditAction::VillagePlanCreate, Some(&id), Some(&detail)).await?;
+                tx.commit().await?;
+                let row = self.plan_row(&qinglian_domain::scope::Reach::everything(), &id).await?;
+                self.plan_detail(row, now.with_timezone(&qinglian_domain::inspection::CHINA).date_naive()).await
+            }
+
+            async fn add_rectification_item(
+                &self,
+                actor: &Actor,
+                reach: &qinglian_domain::scope::Reach,
+                plan_id: &str,
+                input: &qinglian_domain::rectification::item::ItemInput,
+                today: chrono::NaiveDate,
+            ) -> R<VillagePlan> {
+                let plan = self.plan_row(reach, plan_id).await?;
+                // The owner works in the township: posted there.
+                let posted: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM staff WHERE id = $1 AND posting_kind = 'township' AND posting_unit_id = $2",
+                )
+                .bind(&input.owner_staff_id)
+                .bind(&plan.township_id)
+                .fetch_one(&self.read)
+                .await?;
+                if posted == 0 {
+                    return Err(Invalid::field("owner_staff_id", "rectification_item.owner_not_posted", Some(&input.owner_staff_id)).into());
+                }
+                let id = new_id();
+                let mut tx = self.begin_write().await?;
+                let last: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM rectification_item WHERE plan_id = $1")
+                    .bind(&plan.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO rectification_item (id, plan_id, seq, title, owner_staff_id, deadline, expected_result, state, version, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', 1, $8)",
+                )
+                .bind(&id)
+                .bind(&plan.id)
+                .bind(last + 1)
+                .bind(input.title.as_str())
+                .bind(&input.owner_staff_id)
+                .bind(input.deadline)
+                .bind(input.expected_result.as_str())
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await
+                .map_err(constraint("seq", None, "owner_staff_id"))?;
+                let hash = crate::portable::inspection::content_hash(&[input.title.as_str(), input.expected_result.as_str()]);
+                let detail = format!("plan {} #{} owner {} deadline {} sha256:{hash}", plan.id, last + 1, input.owner_staff_id, input.deadline);
+                self.audit_tx(&mut tx, actor, AuditAction::RectificationItemAdd, Some(&id), Some(&detail)).await?;
+                tx.commit().await?;
+                self.plan_detail(plan, today).await
+            }
+
+            async fn act_on_rectification_item(
+                &self,
+                actor: &Actor,
+                reach: &qinglian_domain::scope::Reach,
+                item_id: &str,
+                act: &qinglian_domain::rectification::item::ItemAct,
+                expected_version: Option<i64>,
+                today: chrono::NaiveDate,
+            ) -> R<VillagePlan> {
+                use qinglian_domain::rectification::item::{Actor as ItemActor, ItemAct, ItemFacts, ItemState, next};
+                let found: Option<(String, String, String, i64)> =
+                    sqlx::query_as("SELECT plan_id, owner_staff_id, state, version FROM rectification_item WHERE id = $1")
+                        .bind(item_id)
+                        .fetch_optional(&self.read)
+                        .await?;
+                let (plan_id, owner, state, version) = found.ok_or(StoreError::NotFound)?;
+                let plan = self.plan_row(reach, &plan_id).await?;
+                let (staff_id, name, post) = self.rect_post_of(actor, &plan.township_id).await?;
+                let facts = ItemFacts {
+                    state: ItemState::parse(&state).ok_or_else(|| Invalid::field("state", "rectification.state_unknown", Some(&state)))?,
+                    version,
+                    owner_staff_id: owner,
+                };
+                let after = next(&facts, ItemActor { staff_id: &staff_id, supervises: post.is_some() }, act, expected_version)
+                    .map_err(crate::portable::rectification::refused)?;
+                let (body, files) = match act {
+                    ItemAct::Submit(e) => (e.text.as_str(), e.file_ids.as_slice()),
+                    ItemAct::Verify { note: t } | ItemAct::SendBack { reason: t } | ItemAct::CloseNotFixed { reason: t } | ItemAct::Reopen { reason: t } => {
+                        (t.as_str(), &[][..])
+                    }
+                };
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE rectification_item SET state = $2, version = version + 1 WHERE id = $1 AND version = $3")
+                    .bind(item_id)
+                    .bind(after.as_str())
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict { field: "version", value: Some(version.to_string()) });
+                }
+                sqlx::query(
+                    "INSERT INTO rectification_item_event (item_id, version, kind, state, body, actor_staff_id, actor_name, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(item_id)
+                .bind(version + 1)
+                .bind(act.kind())
+                .bind(after.as_str())
+                .bind(body)
+                .bind(&staff_id)
+                .bind(&name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                for f in files {
+                    sqlx::query("INSERT INTO rectification_item_file (item_id, version, evidence_file_id) VALUES ($1, $2, $3)")
+                        .bind(item_id)
+                        .bind(version + 1)
+                        .bind(f)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(constraint("file_ids", Some(f), "file_ids"))?;
+                }
+                let hash = crate::portable::inspection::content_hash(&[body]);
+                let detail = format!("{} -> {} files {} sha256:{hash}", act.kind(), after.as_str(), files.join(","));
+                self.audit_tx(&mut tx, actor, AuditAction::RectificationItemAct, Some(item_id), Some(&detail)).await?;
+                tx.commit().await?;
+                self.plan_detail(plan, today).await
             }
         }
     };

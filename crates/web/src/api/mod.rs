@@ -12,6 +12,7 @@ pub(crate) mod inspection;
 mod ledger;
 pub(crate) mod org;
 pub(crate) mod rectification;
+mod village_plans;
 
 use axum::Router;
 use serde::Deserialize;
@@ -104,6 +105,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rectification::sign_order))
         .routes(routes!(rectification::follow_up))
         .routes(routes!(rectification::set_party_secretary))
+        .routes(routes!(village_plans::list_plans, village_plans::create_plan))
+        .routes(routes!(village_plans::get_plan))
+        .routes(routes!(village_plans::add_item))
+        .routes(routes!(village_plans::act))
         .split_for_parts()
 }
 
@@ -256,6 +261,12 @@ pub const ACCESS: &[(&str, &str, Access)] = {
             Can(IssueRectification),
         ),
         ("PUT", "/api/v1/townships/{id}/party-secretary", Can(EditOrg)),
+        // Village plans (一村一方案) and the close-out of their items
+        ("GET", "/api/v1/village-plans", Can(ReadRectification)),
+        ("POST", "/api/v1/village-plans", Can(IssueRectification)),
+        ("GET", "/api/v1/village-plans/{id}", Can(ReadRectification)),
+        ("POST", "/api/v1/village-plans/{id}/items", Can(IssueRectification)),
+        ("POST", "/api/v1/rectification-items/{id}/acts", Can(IssueRectification)),
     ]
 };
 

@@ -24,6 +24,7 @@ mod second_factor;
 mod security;
 mod staff;
 mod ties;
+mod village_plans;
 mod zones;
 
 use axum::Router;
@@ -457,7 +458,8 @@ fn cross_handling_routes(r: Registrar) -> Registrar {
 }
 
 /// Rectification orders (督改单): the township's list and draft form, an order's page with its
-/// sign-offs and follow-ups, and its official PDF; the party secretary's post on the township.
+/// sign-offs and follow-ups, and its official PDF; village plans (一村一方案) and the close-out
+/// of their items; the party secretary's post on the township.
 fn rectification_routes(r: Registrar) -> Registrar {
     use Access::Can;
     use qinglian_domain::access::Action::{EditOrg, IssueRectification, ReadRectification};
@@ -485,6 +487,26 @@ fn rectification_routes(r: Registrar) -> Registrar {
         "/staff/rectification/{id}/order.pdf",
         get(rectification::pdf),
         &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/village-plans",
+        get(village_plans::list).post(village_plans::create),
+        &[("GET", Can(ReadRectification)), ("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/village-plans/{id}",
+        get(village_plans::show),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/village-plans/{id}/items",
+        post(village_plans::add_item),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/rectification-items/{id}/acts",
+        post(village_plans::act),
+        &[("POST", Can(IssueRectification))],
     )
     .route(
         "/staff/org/townships/{id}/party-secretary",
