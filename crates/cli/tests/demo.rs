@@ -126,6 +126,38 @@ struct Snapshot {
     targets: Vec<(String, String, String)>,
     meetings: Vec<(String, String, String, String, Vec<String>)>,
     concerns: Vec<ConcernLine>,
+    rectification: Vec<OrderLine>,
+}
+
+/// A rectification order as its page shows it: number, township, village, state, problem,
+/// sign-offs (post and name) and follow-up kinds.
+type OrderLine = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Vec<(String, String)>,
+    Vec<String>,
+);
+
+async fn all_orders(store: &Store) -> Vec<qinglian_store::model::RectificationOrder> {
+    let actor = qinglian_store::model::Actor::system("test");
+    let everything = Reach::everything();
+    let list = store
+        .list_rectification_orders(&everything, &Default::default(), today(), PageRequest::new(1, 200))
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for o in list.items {
+        out.push(
+            store
+                .get_rectification_order(&actor, &everything, &o.order.id, today())
+                .await
+                .unwrap(),
+        );
+    }
+    out
 }
 
 /// What a villager sees of a concern, and the department it is with.
@@ -264,7 +296,24 @@ async fn snapshot(store: &Store) -> Snapshot {
         })
         .collect();
     concerns.sort();
+    let mut rectification: Vec<OrderLine> = all_orders(store)
+        .await
+        .into_iter()
+        .map(|o| {
+            (
+                o.order.number,
+                o.order.township_name,
+                o.order.village_name,
+                o.order.state,
+                o.order.problem,
+                o.sign_offs.into_iter().map(|s| (s.post, s.staff_name)).collect(),
+                o.follow_ups.into_iter().map(|f| f.kind).collect(),
+            )
+        })
+        .collect();
+    rectification.sort();
     Snapshot {
+        rectification,
         county,
         townships,
         villages,
@@ -696,6 +745,7 @@ async fn the_demo_county_has_the_story_shape(store: Store) {
     assert!(teams >= 100, "{teams} team places");
     zones_and_campaign_figures(&store).await;
     rating_periods(&store).await;
+    rectification_orders(&store).await;
 }
 
 /// Two published periods over every village: about 20 in C in the first, fewer in the second,
@@ -732,6 +782,39 @@ async fn rating_periods(store: &Store) {
         .map(|v| v.value)
         .sum();
     assert!(open > 0.0, "the tour's open concerns are counted");
+}
+
+/// Every township has its party secretary on record; in the demo `secretary`'s township one
+/// order is issued under both posts' signatures with a follow-up, and one draft awaits the
+/// discipline secretary, whom that account can sign as.
+async fn rectification_orders(store: &Store) {
+    let staff = all_staff(store).await;
+    for t in store.list_townships().await.unwrap() {
+        let p = store.party_secretary(&t.id).await.unwrap().expect("a party secretary");
+        let s = staff.iter().find(|s| s.id == p.staff_id).unwrap();
+        assert_eq!(s.posting_unit_id.as_deref(), Some(t.id.as_str()), "{}", t.name);
+        assert_ne!(s.role, "township_secretary");
+    }
+    let secretary = staff.iter().find(|s| s.role == "township_secretary").unwrap();
+    let orders = all_orders(store).await;
+    assert_eq!(orders.len(), qinglian::demo::rectification::ORDERS);
+    for o in &orders {
+        assert_eq!(o.order.township_id, secretary.posting_unit_id.clone().unwrap());
+        assert!(!o.overdue);
+    }
+    let issued = orders
+        .iter()
+        .find(|o| o.order.state == "issued")
+        .expect("an issued order");
+    let posts: Vec<&str> = issued.sign_offs.iter().map(|s| s.post.as_str()).collect();
+    assert_eq!(posts, vec!["party_secretary", "discipline_secretary"]);
+    assert_ne!(issued.sign_offs[0].staff_id, issued.sign_offs[1].staff_id);
+    assert_eq!(issued.sign_offs[1].staff_id, secretary.id);
+    assert_eq!(issued.follow_ups.len(), 1);
+    let draft = orders.iter().find(|o| o.order.state == "draft").expect("a draft");
+    assert_eq!(draft.sign_offs.len(), 1);
+    assert_eq!(draft.sign_offs[0].post, "party_secretary");
+    assert_ne!(draft.order.village_id, issued.order.village_id);
 }
 
 /// Each zone's rotation with a quarter of history and a submitted term report, and the

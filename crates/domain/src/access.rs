@@ -61,6 +61,11 @@ pub enum Action {
     EnterRatingValues,
     /// Keep the indicator framework, open, grade, review (研判), adjust and publish periods.
     ReviewRating,
+    /// See rectification orders (督改单) within reach.
+    ReadRectification,
+    /// Draft, sign and follow up a township's rectification orders; which signature counts is
+    /// the post's business (`rectification::order::post_in`), not the role's.
+    IssueRectification,
 }
 
 pub fn may(role: Role, action: Action) -> bool {
@@ -126,6 +131,14 @@ pub fn may(role: Role, action: Action) -> bool {
         }
         // The county decides a village's class: its leaders and the case managers.
         Action::ReviewRating => matches!(role, CommissionLeader | CaseManager),
+        // The commission oversees every township's orders; a township's own officials (its
+        // discipline secretary, and the officials posted there, among them the party
+        // secretary) see and work their township's.
+        Action::ReadRectification => matches!(
+            role,
+            CommissionLeader | CaseManager | SupervisionOffice | TownshipSecretary | VillageLiaison
+        ),
+        Action::IssueRectification => matches!(role, TownshipSecretary | VillageLiaison),
     }
 }
 
@@ -177,6 +190,19 @@ mod tests {
         assert!(may(Role::TownshipSecretary, Action::ConductInterview));
         assert!(!may(Role::TownshipSecretary, Action::RevealWitness));
         assert!(!may(Role::TownshipSecretary, Action::ManageCases));
+    }
+
+    #[test]
+    fn rectification_orders_are_issued_by_township_officials_only() {
+        let issuers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| may(*r, Action::IssueRectification))
+            .collect();
+        assert_eq!(issuers, vec![Role::TownshipSecretary, Role::VillageLiaison]);
+        for role in [Role::SystemAdmin, Role::Auditor, Role::DepartmentOfficer] {
+            assert!(!may(role, Action::ReadRectification), "{role:?}");
+        }
+        assert!(may(Role::SupervisionOffice, Action::ReadRectification));
     }
 
     #[test]

@@ -95,10 +95,18 @@ pub enum AuditAction {
     RatingPublish,
     GradeAdjust,
     RatingExport,
+    RectificationDraft,
+    RectificationSign,
+    RectificationFollowUp,
+    RectificationView,
+    TownshipPostSet,
+    VillagePlanCreate,
+    RectificationItemAdd,
+    RectificationItemAct,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 88] = [
+    pub const ALL: [AuditAction; 96] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -187,6 +195,14 @@ impl AuditAction {
         Self::RatingPublish,
         Self::GradeAdjust,
         Self::RatingExport,
+        Self::RectificationDraft,
+        Self::RectificationSign,
+        Self::RectificationFollowUp,
+        Self::RectificationView,
+        Self::TownshipPostSet,
+        Self::VillagePlanCreate,
+        Self::RectificationItemAdd,
+        Self::RectificationItemAct,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -279,6 +295,14 @@ impl AuditAction {
             Self::RatingPublish => "rating_period.publish",
             Self::GradeAdjust => "rating_result.adjust",
             Self::RatingExport => "rating_period.export",
+            Self::RectificationDraft => "rectification_order.draft",
+            Self::RectificationSign => "rectification_order.sign",
+            Self::RectificationFollowUp => "rectification_order.follow_up",
+            Self::RectificationView => "rectification_order.view",
+            Self::TownshipPostSet => "township_post.set",
+            Self::VillagePlanCreate => "village_plan.create",
+            Self::RectificationItemAdd => "rectification_item.add",
+            Self::RectificationItemAct => "rectification_item.act",
         }
     }
 

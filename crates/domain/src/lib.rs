@@ -16,6 +16,7 @@ pub mod interview;
 pub mod org;
 pub mod password_policy;
 pub mod rating;
+pub mod rectification;
 pub mod recusal;
 pub mod role;
 pub mod scope;

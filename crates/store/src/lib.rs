@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub use error::StoreError;
 pub use repo::{
     AccountRepo, ArticleRepo, AuditRepo, CampaignRepo, CrossHandlingRepo, DivisionRepo, EvidenceRepo, InspectionRepo,
-    JobRepo, LedgerRepo, OrgRepo, RatingRepo, ScopeRepo, Store, ZoneGovernanceRepo,
+    JobRepo, LedgerRepo, OrgRepo, RatingRepo, RectificationRepo, ScopeRepo, Store, ZoneGovernanceRepo,
 };
 
 /// The storage the deployment is configured for.

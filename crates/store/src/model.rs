@@ -724,3 +724,5 @@ pub use zone_governance::*;
 #[path = "model_rating.rs"]
 mod rating;
 pub use rating::*;
+mod rectification;
+pub use rectification::*;

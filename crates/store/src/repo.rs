@@ -655,6 +655,95 @@ pub trait RatingRepo: Send + Sync {
     async fn public_c_villages(&self, period_id: &str) -> R<Vec<PublicCVillage>>;
 }
 
+/// Rectification orders (督改单): drafted by a township, issued once its party secretary and its
+/// discipline secretary have both signed, followed up until verified. Every object outside the
+/// caller's reach is `NotFound`.
+#[async_trait]
+pub trait RectificationRepo: Send + Sync {
+    /// Who the county recorded as the township's party secretary, if anyone.
+    async fn party_secretary(&self, township_id: &str) -> R<Option<TownshipPost>>;
+    /// Records the township's party secretary (replacing the previous holder): someone posted
+    /// there who is not its discipline secretary (`order::check_party_secretary`).
+    async fn set_party_secretary(&self, actor: &Actor, township_id: &str, staff_id: &str) -> R<TownshipPost>;
+    async fn list_rectification_orders(
+        &self,
+        reach: &Reach,
+        filter: &RectificationFilter,
+        today: chrono::NaiveDate,
+        page: PageRequest,
+    ) -> R<Paged<RectificationOrderSummary>>;
+    /// One order; the read is audited.
+    async fn get_rectification_order(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        today: chrono::NaiveDate,
+    ) -> R<RectificationOrder>;
+    /// Drafts an order for a village within reach (another township's village is unknown),
+    /// numbered within its township and year.
+    async fn draft_rectification_order(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        input: &qinglian_domain::rectification::order::OrderInput,
+        today: chrono::NaiveDate,
+    ) -> R<RectificationOrder>;
+    /// Signs the order in the post the actor holds in its township (`order::sign`); the
+    /// second post's signature issues it. A stale `expected_version` is a conflict.
+    async fn sign_rectification_order(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        expected_version: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> R<RectificationOrder>;
+    /// Adds a follow-up record (`order::follow_up`); a verified completion completes the order.
+    #[allow(clippy::too_many_arguments)]
+    async fn follow_up_rectification_order(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        kind: qinglian_domain::rectification::order::FollowUpKind,
+        body: &qinglian_domain::inspection::Text,
+        expected_version: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> R<RectificationOrder>;
+
+    /// Village plans (一村一方案) within reach, with their progress.
+    async fn list_village_plans(&self, reach: &Reach, today: chrono::NaiveDate) -> R<Vec<VillagePlanSummary>>;
+    async fn get_village_plan(&self, reach: &Reach, id: &str, today: chrono::NaiveDate) -> R<VillagePlan>;
+    /// Opens a plan for a village within reach (another township's village is unknown).
+    async fn create_village_plan(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        input: &qinglian_domain::rectification::item::PlanInput,
+    ) -> R<VillagePlan>;
+    /// Adds an item; its owner must be posted to the plan's township.
+    async fn add_rectification_item(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        plan_id: &str,
+        input: &qinglian_domain::rectification::item::ItemInput,
+        today: chrono::NaiveDate,
+    ) -> R<VillagePlan>;
+    /// Takes a step on an item (`item::next`): the owner submits, a holder of one of the
+    /// township's two posts supervises. A stale `expected_version` is a conflict.
+    async fn act_on_rectification_item(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        item_id: &str,
+        act: &qinglian_domain::rectification::item::ItemAct,
+        expected_version: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> R<VillagePlan>;
+}
+
 /// Everything the application stores.
 #[async_trait]
 pub trait Store:
@@ -673,6 +762,7 @@ pub trait Store:
     + ZoneGovernanceRepo
     + CampaignRepo
     + RatingRepo
+    + RectificationRepo
 {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.

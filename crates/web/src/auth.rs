@@ -64,6 +64,7 @@ impl CurrentUser {
             may_declare_ties: self.may(Action::DeclareTies),
             may_read_statistics: self.may(Action::ReadStatistics),
             may_read_rating: self.may(Action::ReadRating),
+            may_read_rectification: self.may(Action::ReadRectification),
         }
     }
 }
@@ -86,6 +87,7 @@ pub struct UserView {
     pub may_declare_ties: bool,
     pub may_read_statistics: bool,
     pub may_read_rating: bool,
+    pub may_read_rectification: bool,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -415,7 +417,9 @@ pub mod cap {
         ManageCampaigns,
         ReadRating,
         EnterRatingValues,
-        ReviewRating
+        ReviewRating,
+        ReadRectification,
+        IssueRectification
     );
 }
 

@@ -355,6 +355,9 @@ impl FieldProblem {
             | "convener" => {
                 format!("gov.field.{}", self.field)
             }
+            "problem" | "actions" | "sign_off" | "file_ids" | "owner_staff_id" | "expected_result" | "period_label" => {
+                format!("rectification.field.{}", self.field)
+            }
             "campaign_id" | "unit_id" | "case_id" | "found" | "rectified" | "recorded_on" | "form" | "sanction"
             | "funds_seized" | "funds_handed_in" | "decided_on" | "starts_on" | "ends_on" => {
                 format!("campaign.field.{}", self.field)

@@ -51,6 +51,12 @@ pub const TRANSCRIPT: Template = Template {
     source: include_str!("../templates/pdf/transcript.typ"),
 };
 
+/// A township's rectification order (督改单), A4 portrait, pages numbered, both sign-offs.
+pub const RECTIFICATION_ORDER: Template = Template {
+    name: "rectification_order.typ",
+    source: include_str!("../templates/pdf/rectification_order.typ"),
+};
+
 /// Where the template finds its data.
 const DATA_PATH: &str = "/data.json";
 

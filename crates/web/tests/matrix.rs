@@ -51,6 +51,9 @@ struct Ids {
     upload: String,
     rating_period: String,
     rating_result: String,
+    rectification: String,
+    plan: String,
+    item: String,
 }
 
 /// The path with its `{…}` filled: the existing object for the path, or an unknown one.
@@ -75,6 +78,12 @@ fn fill(path: &str, ids: &Ids, known: bool) -> String {
         &ids.rating_result
     } else if path.contains("/rating/periods/") {
         &ids.rating_period
+    } else if path.contains("rectification-items") {
+        &ids.item
+    } else if path.contains("village-plans") {
+        &ids.plan
+    } else if path.contains("rectification") {
+        &ids.rectification
     } else if path.contains("clues") {
         &ids.clue
     } else if path.contains("cases") {
@@ -197,9 +206,13 @@ async fn matrix(app: common::TestApp) {
     let cases_world = app.case_world().await;
     let evidence = evidence_fixture(&app).await;
     let rating = rating_fixture(&app).await;
+    let (rectification, plan, item) = rectification_fixture(&app).await;
     let ids = Ids {
         rating_period: rating.0,
         rating_result: rating.1,
+        rectification,
+        plan,
+        item,
         clue: cases_world.clue,
         case: cases_world.case,
         interview: cases_world.interview,
@@ -281,6 +294,46 @@ async fn rating_fixture(app: &common::TestApp) -> (String, String) {
         .await
         .unwrap();
     (period.id, result[0].id.clone())
+}
+
+/// A draft rectification order on the east township's village, and a village plan there with
+/// one item owned by the township's secretary.
+async fn rectification_fixture(app: &common::TestApp) -> (String, String, String) {
+    use qinglian_domain::rectification::item::{ItemInput, PlanInput};
+    use qinglian_domain::rectification::order::OrderInput;
+    let today = chrono::Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive();
+    let a = Actor::system("test");
+    let all = qinglian_domain::scope::Reach::everything();
+    let village = &app.fixture.village_east;
+    let input = OrderInput::parse(village, "矩阵问题", "矩阵整改要求", &today.to_string(), today).unwrap();
+    let order = app
+        .store
+        .draft_rectification_order(&a, &all, &input, today)
+        .await
+        .unwrap();
+    let plan = app
+        .store
+        .create_village_plan(&a, &all, &PlanInput::parse(village, "").unwrap())
+        .await
+        .unwrap();
+    let owner = app
+        .store
+        .all_staff()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.role == "township_secretary")
+        .unwrap()
+        .id;
+    let item = ItemInput::parse("矩阵事项", &owner, &today.to_string(), "矩阵成效", today).unwrap();
+    let plan = app
+        .store
+        .add_rectification_item(&a, &all, &plan.plan.id, &item, today)
+        .await
+        .unwrap();
+    (order.order.id, plan.plan.id, plan.items[0].item.id.clone())
 }
 
 /// An evidence file and an upload in progress, both the case manager's.
@@ -412,6 +465,9 @@ async fn undeclared_methods_are_not_served() {
         upload: UNKNOWN.into(),
         rating_period: UNKNOWN.into(),
         rating_result: UNKNOWN.into(),
+        rectification: UNKNOWN.into(),
+        plan: UNKNOWN.into(),
+        item: UNKNOWN.into(),
     };
     let mut checked = 0;
     for path in paths {

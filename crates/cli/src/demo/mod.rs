@@ -1,8 +1,8 @@
 //! `qinglian demo`: fills an empty deployment with a fictional county shaped like the story
 //! (29 townships, 338 villages, 14 stationed groups, 5 + 2 zones, and an inspection round with
 //! 141 targets, 5 on-site meetings and 36 concerns, each zone's convener rotation with a quarter
-//! of history, and a campaign with the story's figures), the same for the same seed, so that a
-//! new installation can be tried without real data.
+//! of history, a campaign with the story's figures, and rectification orders), the same for
+//! the same seed, so that a new installation can be tried without real data.
 
 mod articles;
 mod cases;
@@ -13,6 +13,7 @@ pub mod interview;
 mod names;
 mod plan;
 pub mod rating;
+pub mod rectification;
 mod tour;
 mod units;
 mod write;
@@ -152,6 +153,9 @@ pub async fn create_demo(
     let completed_interview = interview::write(store, &evidence, &actor, today).await?;
     // After the tour, so that the open concerns of its meetings count in the 群众反映 dimension.
     rating::periods(store, &actor, seed).await?;
+    rectification::write(store, &actor, seed, today)
+        .await
+        .map_err(at("rectification orders"))?;
     Ok(DemoReport {
         completed_interview,
         clues: register.clues,

@@ -125,6 +125,7 @@ mod job;
 mod ledger;
 mod org;
 pub(crate) mod rating;
+pub(crate) mod rectification;
 pub(crate) mod scope;
 pub(crate) mod zone_governance;
 
@@ -141,6 +142,7 @@ pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
 pub(crate) use org::org_impl;
 pub(crate) use rating::rating_impl;
+pub(crate) use rectification::rectification_impl;
 pub(crate) use scope::scope_impl;
 pub(crate) use zone_governance::zone_governance_impl;
 
@@ -178,6 +180,7 @@ macro_rules! portable_repos {
             crate::portable::rating_impl!($store);
             crate::portable::evidence_impl!($store);
             crate::portable::cross_handling_impl!($store);
+            crate::portable::rectification_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;
         }
     };

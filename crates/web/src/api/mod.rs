@@ -12,6 +12,8 @@ pub(crate) mod inspection;
 mod ledger;
 pub(crate) mod org;
 pub(crate) mod rating;
+pub(crate) mod rectification;
+mod village_plans;
 
 use axum::Router;
 use serde::Deserialize;
@@ -27,7 +29,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Qinglian API", version = "1", description = "县纪委监委清廉监督平台接口。Errors are `{code, message, operation_id, fields}`."),
     components(schemas(ErrorBody, FieldProblem)),
-    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"), (name = "rating", description = "清廉村居分类评估 Village integrity rating"))
+    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"), (name = "rating", description = "清廉村居分类评估 Village integrity rating"), (name = "rectification", description = "督改单 Rectification orders"))
 )]
 struct ApiDoc;
 
@@ -99,6 +101,15 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(evidence::get_evidence))
         .routes(routes!(evidence::custody))
         .routes(routes!(evidence::download))
+        .routes(routes!(rectification::list_orders, rectification::draft_order))
+        .routes(routes!(rectification::get_order))
+        .routes(routes!(rectification::sign_order))
+        .routes(routes!(rectification::follow_up))
+        .routes(routes!(rectification::set_party_secretary))
+        .routes(routes!(village_plans::list_plans, village_plans::create_plan))
+        .routes(routes!(village_plans::get_plan))
+        .routes(routes!(village_plans::add_item))
+        .routes(routes!(village_plans::act))
         .split_for_parts()
 }
 
@@ -147,6 +158,7 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ManageInspection, ReadCases, ReadComplainant, ReadInspection, ReadOrg, RevealWitness, RunMeeting,
     };
     use qinglian_domain::access::Action::{EnterRatingValues, ReadRating, ReviewRating};
+    use qinglian_domain::access::Action::{IssueRectification, ReadRectification};
     use qinglian_domain::access::Action::{
         ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
@@ -265,6 +277,27 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("POST", "/api/v1/rating/periods/{id}/publish", Can(ReviewRating)),
         ("GET", "/api/v1/rating/results/{id}", Can(ReadRating)),
         ("POST", "/api/v1/rating/results/{id}/adjustment", Can(ReviewRating)),
+        // Rectification orders (督改单)
+        ("GET", "/api/v1/rectification-orders", Can(ReadRectification)),
+        ("POST", "/api/v1/rectification-orders", Can(IssueRectification)),
+        ("GET", "/api/v1/rectification-orders/{id}", Can(ReadRectification)),
+        (
+            "POST",
+            "/api/v1/rectification-orders/{id}/sign-offs",
+            Can(IssueRectification),
+        ),
+        (
+            "POST",
+            "/api/v1/rectification-orders/{id}/follow-ups",
+            Can(IssueRectification),
+        ),
+        ("PUT", "/api/v1/townships/{id}/party-secretary", Can(EditOrg)),
+        // Village plans (一村一方案) and the close-out of their items
+        ("GET", "/api/v1/village-plans", Can(ReadRectification)),
+        ("POST", "/api/v1/village-plans", Can(IssueRectification)),
+        ("GET", "/api/v1/village-plans/{id}", Can(ReadRectification)),
+        ("POST", "/api/v1/village-plans/{id}/items", Can(IssueRectification)),
+        ("POST", "/api/v1/rectification-items/{id}/acts", Can(IssueRectification)),
     ]
 };
 

@@ -19,10 +19,13 @@ mod people;
 mod portal;
 mod proposals;
 mod rating;
+mod rectification;
+mod rectification_pdf;
 mod second_factor;
 mod security;
 mod staff;
 mod ties;
+mod village_plans;
 mod zones;
 
 use axum::Router;
@@ -46,7 +49,7 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         ManageCampaigns, ManageZoneGovernance, ReadStatistics, ReadZoneGovernance, WriteTermReport,
     };
     let registrar = Registrar::new();
-    rating_routes(cross_handling_routes(registrar))
+    rectification_routes(rating_routes(cross_handling_routes(registrar)))
         .route("/", get(portal::home), &[("GET", Public)])
         .route("/articles", get(portal::column), &[("GET", Public)])
         .route("/articles/{id}", get(portal::article), &[("GET", Public)])
@@ -505,6 +508,64 @@ fn rating_routes(r: Registrar) -> Registrar {
             post(rating::adjust),
             &[("POST", Can(ReviewRating))],
         )
+}
+
+/// Rectification orders (督改单): the township's list and draft form, an order's page with its
+/// sign-offs and follow-ups, and its official PDF; village plans (一村一方案) and the close-out
+/// of their items; the party secretary's post on the township.
+fn rectification_routes(r: Registrar) -> Registrar {
+    use Access::Can;
+    use qinglian_domain::access::Action::{EditOrg, IssueRectification, ReadRectification};
+    r.route(
+        "/staff/rectification",
+        get(rectification::list).post(rectification::draft),
+        &[("GET", Can(ReadRectification)), ("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/rectification/{id}",
+        get(rectification::show),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/rectification/{id}/sign",
+        post(rectification::sign),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/rectification/{id}/follow-ups",
+        post(rectification::follow_up),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/rectification/{id}/order.pdf",
+        get(rectification::pdf),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/village-plans",
+        get(village_plans::list).post(village_plans::create),
+        &[("GET", Can(ReadRectification)), ("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/village-plans/{id}",
+        get(village_plans::show),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/village-plans/{id}/items",
+        post(village_plans::add_item),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/rectification-items/{id}/acts",
+        post(village_plans::act),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/org/townships/{id}/party-secretary",
+        post(org::set_party_secretary),
+        &[("POST", Can(EditOrg))],
+    )
 }
 
 /// Townships and stationed groups as form choices: what posting and membership lists offer.

@@ -112,6 +112,9 @@ struct TownshipPage {
     /// their proofs are given against.
     log_entries: Vec<LedgerEntryRow>,
     log_size: i64,
+    /// Who holds the township's party secretary post, and the officials posted there who may.
+    party_secretary: Option<qinglian_store::model::TownshipPost>,
+    party_secretary_choices: Vec<qinglian_store::model::Staff>,
 }
 
 async fn township_page(
@@ -150,9 +153,30 @@ async fn township_page(
         .into_iter()
         .filter(|e| e.idx < log_size)
         .collect();
+    let party_secretary = state.store.party_secretary(&township.id).await.map_err(err)?;
+    // Only editors see the form; the rule that checks a choice is the store's, this list only
+    // spares them choices it would refuse.
+    let party_secretary_choices = if user.may(qinglian_domain::access::Action::EditOrg) {
+        state
+            .store
+            .all_staff()
+            .await
+            .map_err(err)?
+            .into_iter()
+            .filter(|s| {
+                s.posting_kind == "township"
+                    && s.posting_unit_id.as_deref() == Some(township.id.as_str())
+                    && s.role != qinglian_domain::role::Role::TownshipSecretary.as_str()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(TownshipPage {
         t,
         user: Some(user.view()),
+        party_secretary,
+        party_secretary_choices,
         log_entries,
         log_size,
         township,
@@ -193,6 +217,34 @@ pub async fn rename_township(
     };
     match result {
         Ok(tw) => Ok(Redirect::to(&format!("/staff/org/townships/{}", tw.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let page = township_page(&state, &user, t, &id, e.field_problems(t), None).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(PageError::new(e, t.lang)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StaffChoiceForm {
+    #[serde(default)]
+    staff_id: String,
+}
+
+/// `POST /staff/org/townships/{id}/party-secretary`: records who holds the post.
+pub async fn set_party_secretary(
+    State(state): State<AppState>,
+    Can(user, t, _): Can<cap::EditOrg>,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<StaffChoiceForm>,
+) -> PageResult {
+    match state
+        .store
+        .set_party_secretary(&user.actor, &id, f.staff_id.trim())
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/org/townships/{id}")).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let page = township_page(&state, &user, t, &id, e.field_problems(t), None).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
