@@ -245,12 +245,23 @@ impl Scale {
         let flip = direction == Direction::LowerIsBetter;
         match how {
             Normalisation::MinMax => {
-                let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-                for &x in column {
-                    // NaN compares false: missing values take no part.
-                    lo = if x < lo { x } else { lo };
-                    hi = if x > hi { x } else { hi };
+                // Four running minima and maxima, so the comparisons do not wait on each other.
+                let (mut lo4, mut hi4) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
+                let chunks = column.chunks_exact(4);
+                let rest = chunks.remainder();
+                for c in chunks {
+                    for k in 0..4 {
+                        // NaN compares false: missing values take no part.
+                        lo4[k] = if c[k] < lo4[k] { c[k] } else { lo4[k] };
+                        hi4[k] = if c[k] > hi4[k] { c[k] } else { hi4[k] };
+                    }
                 }
+                for &x in rest {
+                    lo4[0] = if x < lo4[0] { x } else { lo4[0] };
+                    hi4[0] = if x > hi4[0] { x } else { hi4[0] };
+                }
+                let lo = lo4.into_iter().fold(f64::INFINITY, f64::min);
+                let hi = hi4.into_iter().fold(f64::NEG_INFINITY, f64::max);
                 let span = hi - lo;
                 // All equal: every village is as good as the best.
                 let (lo, factor) = if span > 0.0 { (lo, 1.0 / span) } else { (lo, 0.0) };
@@ -262,12 +273,26 @@ impl Scale {
                 .or_constant(span > 0.0)
             }
             Normalisation::ZScore => {
-                let (mut n, mut sum, mut sq) = (0.0, 0.0, 0.0);
-                for &x in column.iter().filter(|x| !x.is_nan()) {
-                    n += 1.0;
-                    sum += x;
-                    sq += x * x;
+                // Four running sums, so the additions do not wait on each other.
+                let (mut n4, mut sum4, mut sq4) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+                let chunks = column.chunks_exact(4);
+                let rest = chunks.remainder();
+                let mut add = |k: usize, x: f64| {
+                    if !x.is_nan() {
+                        n4[k] += 1.0;
+                        sum4[k] += x;
+                        sq4[k] += x * x;
+                    }
+                };
+                for c in chunks {
+                    for (k, &x) in c.iter().enumerate() {
+                        add(k, x);
+                    }
                 }
+                for &x in rest {
+                    add(0, x);
+                }
+                let (n, sum, sq): (f64, f64, f64) = (n4.iter().sum(), sum4.iter().sum(), sq4.iter().sum());
                 let mean = if n > 0.0 { sum / n } else { 0.0 };
                 let sd = if n > 0.0 {
                     (sq / n - mean * mean).max(0.0).sqrt()
@@ -402,65 +427,82 @@ pub fn grade(framework: &Framework, values: &Values) -> Result<Grading, Invalid>
     let mut absent = vec![0.0f64; n];
     let mut missing = vec![0u32; n];
     let mut vetoes: Vec<Option<VetoEffect>> = vec![None; n];
-    let mut scales = Vec::with_capacity(framework.indicators.len());
-    for ((col, ind), &w) in values.columns.iter().zip(&framework.indicators).zip(&weights) {
-        let scale = Scale::fit(col, &ind.normalisation, ind.direction);
-        match &scale {
-            Scale::Linear { lo, factor, flip } => {
-                // The common case, kept branch-light: y = a + b·x.
-                let (a, b) = if *flip {
-                    (1.0 + lo * factor, -factor)
-                } else {
-                    (-lo * factor, *factor)
-                };
-                let (wa, wb) = (w * a, w * b);
-                for v in 0..n {
-                    let x = col[v];
-                    if x.is_nan() {
-                        absent[v] += w;
-                        missing[v] += 1;
+    // Each column is fitted over all villages first; then the villages are taken a block at a
+    // time through every column, so the block's sums stay in cache and each value is read once
+    // more: two passes over the data in all, the memory-bandwidth class.
+    let scales: Vec<Scale> = values
+        .columns
+        .iter()
+        .zip(&framework.indicators)
+        .map(|(col, ind)| Scale::fit(col, &ind.normalisation, ind.direction))
+        .collect();
+    const BLOCK: usize = 2048;
+    for from in (0..n).step_by(BLOCK) {
+        let to = (from + BLOCK).min(n);
+        let (sum, absent, missing, vetoes) = (
+            &mut sum[from..to],
+            &mut absent[from..to],
+            &mut missing[from..to],
+            &mut vetoes[from..to],
+        );
+        for (((col, ind), &w), scale) in values
+            .columns
+            .iter()
+            .zip(&framework.indicators)
+            .zip(&weights)
+            .zip(&scales)
+        {
+            let col = &col[from..to];
+            match scale {
+                Scale::Linear { lo, factor, flip } => {
+                    // The common case, kept branch-light: y = a + b·x.
+                    let (a, b) = if *flip {
+                        (1.0 + lo * factor, -factor)
                     } else {
-                        sum[v] += wa + wb * x;
-                    }
-                }
-            }
-            Scale::Standard { mean, inv_sd, flip } => {
-                let (m, k, f) = (*mean, *inv_sd / 6.0, *flip);
-                for v in 0..n {
-                    let x = col[v];
-                    if x.is_nan() {
-                        absent[v] += w;
-                        missing[v] += 1;
-                    } else {
-                        let y = ((x - m) * k + 0.5).clamp(0.0, 1.0);
-                        sum[v] += w * if f { 1.0 - y } else { y };
-                    }
-                }
-            }
-            other => {
-                for v in 0..n {
-                    let y = if col[v].is_nan() {
-                        f64::NAN
-                    } else {
-                        other.apply(v, col[v])
+                        (-lo * factor, *factor)
                     };
-                    if y.is_nan() {
-                        absent[v] += w;
-                        missing[v] += 1;
-                    } else {
-                        sum[v] += w * y;
+                    let (wa, wb) = (w * a, w * b);
+                    for (v, &x) in col.iter().enumerate() {
+                        if x.is_nan() {
+                            absent[v] += w;
+                            missing[v] += 1;
+                        } else {
+                            sum[v] += wa + wb * x;
+                        }
+                    }
+                }
+                Scale::Standard { mean, inv_sd, flip } => {
+                    let (m, k, f) = (*mean, *inv_sd / 6.0, *flip);
+                    for (v, &x) in col.iter().enumerate() {
+                        if x.is_nan() {
+                            absent[v] += w;
+                            missing[v] += 1;
+                        } else {
+                            let y = ((x - m) * k + 0.5).clamp(0.0, 1.0);
+                            sum[v] += w * if f { 1.0 - y } else { y };
+                        }
+                    }
+                }
+                other => {
+                    for (v, &x) in col.iter().enumerate() {
+                        let y = if x.is_nan() { f64::NAN } else { other.apply(from + v, x) };
+                        if y.is_nan() {
+                            absent[v] += w;
+                            missing[v] += 1;
+                        } else {
+                            sum[v] += w * y;
+                        }
+                    }
+                }
+            }
+            if let Some(veto) = ind.veto {
+                for (v, &x) in col.iter().enumerate() {
+                    if x >= veto.at_least {
+                        vetoes[v] = vetoes[v].max(Some(veto.effect));
                     }
                 }
             }
         }
-        if let Some(veto) = ind.veto {
-            for v in 0..n {
-                if col[v] >= veto.at_least {
-                    vetoes[v] = vetoes[v].max(Some(veto.effect));
-                }
-            }
-        }
-        scales.push(scale);
     }
     let total: f64 = weights.iter().sum();
     let scores: Vec<f64> = (0..n)
