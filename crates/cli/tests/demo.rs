@@ -775,6 +775,30 @@ async fn rating_periods(store: &Store) {
         })
         .count();
     assert_eq!(left, c1 - c2, "the second period shows villages leaving C");
+    // One village, one plan: every village of the first period's C list has one; where the
+    // village left C every item is closed out, elsewhere some work is still open.
+    let plans = store.list_village_plans(&all, today()).await.unwrap();
+    let c_villages: Vec<&str> = first
+        .iter()
+        .filter(|r| r.grade() == Grade::C)
+        .map(|r| r.village_id.as_str())
+        .collect();
+    assert_eq!(plans.len(), c_villages.len());
+    for p in &plans {
+        assert!(c_villages.contains(&p.plan.village_id.as_str()));
+        assert_eq!(p.plan.period_label.as_deref(), Some(periods[1].label.as_str()));
+        let plan = store.get_village_plan(&all, &p.plan.id, today()).await.unwrap();
+        let states: Vec<&str> = plan.items.iter().map(|i| i.item.state.as_str()).collect();
+        assert_eq!(states.len(), 3);
+        let left = second
+            .iter()
+            .any(|s| s.village_id == p.plan.village_id && s.grade() != Grade::C);
+        if left {
+            assert!(states.iter().all(|s| *s == "closed"), "{states:?}");
+        } else {
+            assert!(states.contains(&"open") && states.contains(&"closed"), "{states:?}");
+        }
+    }
     let values = store.period_values(&all, &periods[1].id).await.unwrap();
     let open: f64 = values
         .iter()

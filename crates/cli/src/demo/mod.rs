@@ -12,6 +12,7 @@ pub mod governance;
 pub mod interview;
 mod names;
 mod plan;
+mod plans;
 pub mod rating;
 pub mod rectification;
 mod tour;
@@ -156,6 +157,8 @@ pub async fn create_demo(
     rectification::write(store, &actor, seed, today)
         .await
         .map_err(at("rectification orders"))?;
+    // After the orders, which record each township's party secretary, the plans' owner.
+    plans::write(store, &actor, today).await?;
     Ok(DemoReport {
         completed_interview,
         clues: register.clues,

@@ -1,0 +1,133 @@
+//! One village, one plan (一村一方案) in the demo county: a plan for every village the first
+//! assessment period graded C, with three rectification items each. The villages the second
+//! period lifts out of C have every item closed out (submitted by its owner, verified by the
+//! township's discipline secretary); the others show an item closed, one awaiting verification
+//! and one still open, so the public list and the staff pages have every state to show.
+
+use chrono::{Duration, NaiveDate};
+use qinglian_domain::inspection::Text;
+use qinglian_domain::rating::Grade;
+use qinglian_domain::rectification::item::{Evidence, ItemAct, ItemInput, PlanInput};
+use qinglian_domain::role::Role;
+use qinglian_domain::scope::Reach;
+use qinglian_store::model::{Actor, Staff};
+use qinglian_store::{Store, StoreError};
+
+use super::{DemoError, at};
+
+/// Title, expected result and days to the deadline of each plan's items.
+const ITEMS: [(&str, &str, i64); 3] = [
+    (
+        "规范村务公开，按月公开集体资金收支明细",
+        "村务公开栏按月更新，近六个月收支明细全部上墙并留存影像",
+        30,
+    ),
+    (
+        "清理村级工程项目合同，补齐验收和结算手续",
+        "在建及已完工项目合同、验收单、结算单逐项归档，问题项目形成台账",
+        60,
+    ),
+    (
+        "落实“四议两公开”，重大事项决策全程留痕",
+        "近一年重大事项会议记录完整，村民代表会议决议公示到位",
+        90,
+    ),
+];
+
+const SUBMITTED: &str = "已按要求整改，附整改前后照片及会议记录，请予核验。";
+const VERIFIED: &str = "经现场核查，整改到位，予以销号。";
+
+fn acting(actor: &Actor, staff: &Staff) -> Actor {
+    Actor {
+        staff_id: Some(staff.id.clone()),
+        name: staff.name.clone(),
+        role: staff.role.clone(),
+        ..actor.clone()
+    }
+}
+
+/// Writes the plans; returns how many villages got one.
+pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) -> Result<usize, DemoError> {
+    let all = Reach::everything();
+    let periods = store.list_periods().await.map_err(at("village plans"))?;
+    // Newest first: the second period, then the first.
+    let (Some(second), Some(first)) = (periods.first(), periods.get(1)) else {
+        return Ok(0);
+    };
+    let before = store
+        .period_results(&all, &first.id)
+        .await
+        .map_err(at("village plans"))?;
+    let after = store
+        .period_results(&all, &second.id)
+        .await
+        .map_err(at("village plans"))?;
+    let staff = store.all_staff().await.map_err(at("village plans"))?;
+    let mut written = 0;
+    for r in before.iter().filter(|r| r.grade() == Grade::C) {
+        let left_c = after
+            .iter()
+            .any(|s| s.village_id == r.village_id && s.grade() != Grade::C);
+        let party = store
+            .party_secretary(&r.township_id)
+            .await
+            .map_err(at("village plans"))?
+            .and_then(|p| staff.iter().find(|s| s.id == p.staff_id));
+        let discipline = staff.iter().find(|s| {
+            s.role == Role::TownshipSecretary.as_str() && s.posting_unit_id.as_deref() == Some(r.township_id.as_str())
+        });
+        // The party secretary owns the items; the discipline secretary verifies them.
+        let (Some(owner), Some(verifier)) = (party, discipline) else {
+            continue;
+        };
+        let (owner, verifier) = (acting(actor, owner), acting(actor, verifier));
+        let plan = store
+            .create_village_plan(actor, &all, &PlanInput::parse(&r.village_id, &first.label)?)
+            .await
+            .map_err(at("village plans"))?;
+        let mut latest = plan;
+        for (title, expected, days) in ITEMS {
+            let input = ItemInput::parse(
+                title,
+                owner.staff_id.as_deref().unwrap_or_default(),
+                &(today + Duration::days(days)).to_string(),
+                expected,
+                today,
+            )?;
+            latest = store
+                .add_rectification_item(actor, &all, &latest.plan.id, &input, today)
+                .await
+                .map_err(at("village plans"))?;
+        }
+        // In the order of ITEMS: their deadlines increase.
+        let mut items: Vec<(NaiveDate, String)> = latest
+            .items
+            .iter()
+            .map(|i| (i.item.deadline, i.item.id.clone()))
+            .collect();
+        items.sort();
+        let plan: Vec<String> = items.into_iter().map(|(_, id)| id).collect();
+        // Every item closed where the village left C; otherwise one closed, one submitted.
+        let (submit, verify) = if left_c { (3, 3) } else { (2, 1) };
+        for (i, item) in plan.into_iter().enumerate() {
+            if i < submit {
+                let evidence = Evidence::parse(SUBMITTED, Vec::new())?;
+                act(store, &owner, &item, &ItemAct::Submit(evidence), today).await?;
+            }
+            if i < verify {
+                let note = Text::parse("note", VERIFIED)?;
+                act(store, &verifier, &item, &ItemAct::Verify { note }, today).await?;
+            }
+        }
+        written += 1;
+    }
+    Ok(written)
+}
+
+async fn act(store: &dyn Store, who: &Actor, item: &str, a: &ItemAct, today: NaiveDate) -> Result<(), DemoError> {
+    store
+        .act_on_rectification_item(who, &Reach::everything(), item, a, None, today)
+        .await
+        .map(|_| ())
+        .map_err(|e: StoreError| at("rectification items")(e))
+}
