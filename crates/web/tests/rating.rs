@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "rating/public.rs"]
+mod public;
 
 use qinglian_domain::org::VillageInput;
 use qinglian_domain::rating::seed_framework;
@@ -462,4 +464,14 @@ async fn values_form_on_sqlite() {
 #[tokio::test]
 async fn values_form_on_postgres() {
     form(common::spawn_postgres().await).await;
+}
+
+#[tokio::test]
+async fn public_notice_on_sqlite() {
+    public::story(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn public_notice_on_postgres() {
+    public::story(common::spawn_postgres().await).await;
 }

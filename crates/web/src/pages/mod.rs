@@ -19,6 +19,7 @@ mod people;
 mod portal;
 mod proposals;
 mod rating;
+mod rating_public;
 mod rectification;
 mod rectification_pdf;
 mod second_factor;
@@ -53,6 +54,8 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         .route("/", get(portal::home), &[("GET", Public)])
         .route("/articles", get(portal::column), &[("GET", Public)])
         .route("/articles/{id}", get(portal::article), &[("GET", Public)])
+        .route("/rating", get(rating_public::periods), &[("GET", Public)])
+        .route("/rating/{id}", get(rating_public::period), &[("GET", Public)])
         .route(
             "/ledger",
             get(ledger::show).post(ledger::check),

@@ -1,0 +1,153 @@
+//! The rating's public notice (公示): published periods, each period's C villages with their
+//! plan items and overall figures, and the log entry that proves the publication.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use qinglian_domain::audit::AuditAction;
+use qinglian_store::StoreError;
+use qinglian_store::model::{GradeCounts, PublicCVillage, PublicPlanItem, RatingPeriod};
+
+use super::render;
+use crate::api::inspection::{LedgerRef, proof_url};
+use crate::auth::{MaybeUser, UserView};
+use crate::error::{AppError, PageError};
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "portal/rating.html")]
+struct PeriodsPage {
+    t: Tr,
+    user: Option<UserView>,
+    periods: Vec<RatingPeriod>,
+}
+
+pub async fn periods(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeUser(user): MaybeUser,
+) -> Result<Response, PageError> {
+    let periods = state
+        .store
+        .list_periods()
+        .await
+        .map_err(|e| PageError::new(e, lang))?
+        .into_iter()
+        .filter(|p| p.state == "published")
+        .collect();
+    Ok(render(&PeriodsPage {
+        t: Tr::new(lang),
+        user: user.map(|u| u.view()),
+        periods,
+    }))
+}
+
+pub struct PublicItem {
+    pub seq: i64,
+    pub title: String,
+    pub deadline: String,
+    pub state: String,
+    pub state_key: String,
+}
+
+pub struct PublicVillage {
+    pub village: PublicCVillage,
+    pub score: String,
+    pub veto_key: Option<String>,
+    /// The plan the village's items come from: its period label, if it names one.
+    pub plan_label: Option<String>,
+    pub has_plan: bool,
+    pub items: Vec<PublicItem>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/rating_period.html")]
+struct PeriodPage {
+    t: Tr,
+    user: Option<UserView>,
+    period: RatingPeriod,
+    published: String,
+    counts: GradeCounts,
+    villages: Vec<PublicVillage>,
+    /// The publication's entry in the tamper-evident log, once integrated.
+    publication: Option<LedgerRef>,
+}
+
+/// The plan answering this period for the village: the one labelled with the period, else the
+/// newest; items of other plans are left out.
+fn plan_of<'a>(items: &'a [PublicPlanItem], village_id: &str, label: &str) -> Vec<&'a PublicPlanItem> {
+    let mine: Vec<&PublicPlanItem> = items.iter().filter(|i| i.village_id == village_id).collect();
+    let chosen = mine
+        .iter()
+        .find(|i| i.period_label.as_deref() == Some(label))
+        .or_else(|| mine.iter().max_by_key(|i| (i.plan_created_at, i.plan_id.clone())))
+        .map(|i| i.plan_id.clone());
+    match chosen {
+        Some(plan) => mine.into_iter().filter(|i| i.plan_id == plan).collect(),
+        None => Vec::new(),
+    }
+}
+
+async fn publication_ref(state: &AppState, period_id: &str) -> Result<Option<LedgerRef>, StoreError> {
+    let entries = state.store.ledger_entries_for(period_id).await?;
+    let signed = state.store.latest_checkpoint().await?.map(|c| c.size).unwrap_or(0);
+    Ok(entries
+        .into_iter()
+        .find(|e| e.entry_type == AuditAction::RatingPublish.as_str())
+        .map(|e| LedgerRef {
+            version: 1,
+            index: e.idx,
+            leaf_hash: hex::encode(&e.leaf_hash),
+            proof_url: proof_url(e.idx, signed),
+        }))
+}
+
+pub async fn period(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeUser(user): MaybeUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let err = |e: StoreError| match e {
+        StoreError::NotFound => PageError::new(AppError::NotFound, lang),
+        other => PageError::new(other, lang),
+    };
+    let villages = state.store.public_c_villages(&id).await.map_err(err)?;
+    let period = state.store.get_period(&id).await.map_err(err)?;
+    let counts = state.store.public_grade_counts(&id).await.map_err(err)?;
+    let items = state.store.public_plan_items(&id).await.map_err(err)?;
+    let publication = publication_ref(&state, &id).await.map_err(err)?;
+    let villages = villages
+        .into_iter()
+        .map(|v| {
+            let plan = plan_of(&items, &v.village_id, &period.label);
+            PublicVillage {
+                score: v.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
+                veto_key: v.veto.as_ref().map(|x| format!("rating.veto.{x}")),
+                plan_label: plan.first().and_then(|i| i.period_label.clone()),
+                has_plan: !plan.is_empty(),
+                items: plan
+                    .into_iter()
+                    .map(|i| PublicItem {
+                        seq: i.seq,
+                        title: i.title.clone(),
+                        deadline: i.deadline.to_string(),
+                        state: i.state.clone(),
+                        state_key: format!("plan.state.{}", i.state),
+                    })
+                    .collect(),
+                village: v,
+            }
+        })
+        .collect();
+    Ok(render(&PeriodPage {
+        t: Tr::new(lang),
+        user: user.map(|u| u.view()),
+        published: period.published_at.as_ref().map(super::local_time).unwrap_or_default(),
+        period,
+        counts,
+        villages,
+        publication,
+    }))
+}
