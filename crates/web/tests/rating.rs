@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "rating/dashboard.rs"]
+mod dashboard;
 #[path = "rating/public.rs"]
 mod public;
 
@@ -474,4 +476,14 @@ async fn public_notice_on_sqlite() {
 #[tokio::test]
 async fn public_notice_on_postgres() {
     public::story(common::spawn_postgres().await).await;
+}
+
+#[tokio::test]
+async fn dashboard_on_sqlite() {
+    dashboard::story(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn dashboard_on_postgres() {
+    dashboard::story(common::spawn_postgres().await).await;
 }

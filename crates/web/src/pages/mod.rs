@@ -19,6 +19,7 @@ mod people;
 mod portal;
 mod proposals;
 mod rating;
+mod rating_dashboard;
 mod rating_public;
 mod rectification;
 mod rectification_pdf;
@@ -466,6 +467,16 @@ fn rating_routes(r: Registrar) -> Registrar {
     use Access::Can;
     use qinglian_domain::access::Action::{EnterRatingValues, ReadRating, ReviewRating};
     r.route("/staff/rating", get(rating::periods), &[("GET", Can(ReadRating))])
+        .route(
+            "/staff/rating/dashboard",
+            get(rating_dashboard::dashboard),
+            &[("GET", Can(ReadRating))],
+        )
+        .route(
+            "/staff/rating/dashboard.xlsx",
+            get(rating_dashboard::export),
+            &[("GET", Can(ReadRating))],
+        )
         .route(
             "/staff/rating/periods",
             post(rating::open_period),
