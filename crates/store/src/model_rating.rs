@@ -157,4 +157,7 @@ pub struct PublicPlanItem {
     pub deadline: chrono::NaiveDate,
     /// `open`, `submitted`, `returned`, `closed`, `closed_not_fixed` or `reopened`.
     pub state: String,
+    /// The item's latest entry in the tamper-evident log (the step that led to `state`), once
+    /// integrated.
+    pub ledger_idx: Option<i64>,
 }

@@ -564,7 +564,9 @@ macro_rules! rating_impl {
                 self.published_period(period_id).await?;
                 Ok(sqlx::query_as::<_, PublicPlanItem>(
                     "SELECT p.village_id, p.id AS plan_id, p.period_label, p.created_at AS plan_created_at, i.id AS item_id, \
-                     i.seq, i.title, i.deadline, i.state FROM village_plan p JOIN rectification_item i ON i.plan_id = p.id \
+                     i.seq, i.title, i.deadline, i.state, \
+                     (SELECT MAX(e.idx) FROM ledger_entry e WHERE e.object_id = i.id AND e.idx IS NOT NULL) AS ledger_idx \
+                     FROM village_plan p JOIN rectification_item i ON i.plan_id = p.id \
                      WHERE p.village_id IN (SELECT r.village_id FROM rating_result r WHERE r.period_id = $1 \
                      AND COALESCE(r.adjusted_grade, r.computed_grade) = 'C') ORDER BY p.village_id, p.created_at, p.id, i.seq",
                 )

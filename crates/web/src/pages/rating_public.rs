@@ -49,6 +49,9 @@ pub struct PublicItem {
     pub deadline: String,
     pub state: String,
     pub state_key: String,
+    /// The log entry of the step that led to the state, and its proof once signed.
+    pub ledger_index: Option<i64>,
+    pub proof_url: Option<String>,
 }
 
 pub struct PublicVillage {
@@ -89,9 +92,8 @@ fn plan_of<'a>(items: &'a [PublicPlanItem], village_id: &str, label: &str) -> Ve
     }
 }
 
-async fn publication_ref(state: &AppState, period_id: &str) -> Result<Option<LedgerRef>, StoreError> {
+async fn publication_ref(state: &AppState, period_id: &str, signed: i64) -> Result<Option<LedgerRef>, StoreError> {
     let entries = state.store.ledger_entries_for(period_id).await?;
-    let signed = state.store.latest_checkpoint().await?.map(|c| c.size).unwrap_or(0);
     Ok(entries
         .into_iter()
         .find(|e| e.entry_type == AuditAction::RatingPublish.as_str())
@@ -117,7 +119,14 @@ pub async fn period(
     let period = state.store.get_period(&id).await.map_err(err)?;
     let counts = state.store.public_grade_counts(&id).await.map_err(err)?;
     let items = state.store.public_plan_items(&id).await.map_err(err)?;
-    let publication = publication_ref(&state, &id).await.map_err(err)?;
+    let signed = state
+        .store
+        .latest_checkpoint()
+        .await
+        .map_err(err)?
+        .map(|c| c.size)
+        .unwrap_or(0);
+    let publication = publication_ref(&state, &id, signed).await.map_err(err)?;
     let villages = villages
         .into_iter()
         .map(|v| {
@@ -135,6 +144,8 @@ pub async fn period(
                         deadline: i.deadline.to_string(),
                         state: i.state.clone(),
                         state_key: format!("plan.state.{}", i.state),
+                        ledger_index: i.ledger_idx,
+                        proof_url: i.ledger_idx.and_then(|x| proof_url(x, signed)),
                     })
                     .collect(),
                 village: v,

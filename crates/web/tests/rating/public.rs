@@ -135,6 +135,18 @@ pub async fn story(app: common::TestApp) {
     let (status, body) = anonymous(&app, &url).await;
     assert_eq!(status, 200, "{body}");
 
+    // The item carries the log entry of its latest step (the submission), with its proof.
+    let step = app.store.ledger_entries_for(&item_id).await.unwrap().pop().unwrap();
+    let row_at = page.find("class=\"plan-item\" data-state=\"submitted\"").unwrap();
+    let item_row = &page[row_at..row_at + page[row_at..].find("</tr>").unwrap()];
+    assert!(
+        item_row.contains(&format!(
+            "#{} <a href=\"/api/v1/ledger/proof/inclusion?index={}&#38;",
+            step.idx, step.idx
+        )),
+        "{item_row}"
+    );
+
     // An unknown period is not found either.
     assert_eq!(anonymous(&app, "/rating/01JUNKNOWNPERIOD0000000000").await.0, 404);
 }
