@@ -1,6 +1,6 @@
 //! The rating's dashboard for staff: grades per township for a period, the transitions between
-//! two periods, the count of C villages over the periods, as charts, tables and a spreadsheet.
-//! Every figure is over the villages the user reaches.
+//! two periods, the count of C villages over the periods and the village plans' progress, as
+//! charts, tables and a spreadsheet. Every figure is over the villages the user reaches.
 
 use std::collections::HashMap;
 
@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use qinglian_domain::rating::{Grade, transition_matrix};
 use qinglian_domain::scope::Reach;
-use qinglian_store::model::{RatingPeriod, RatingResult};
+use qinglian_store::model::{RatingPeriod, RatingResult, VillagePlanSummary};
 use serde::Deserialize;
 
 use super::render;
@@ -80,6 +80,44 @@ fn transitions(from: &[RatingResult], to: &[RatingResult]) -> [[u32; 3]; 3] {
     )
 }
 
+/// One township's village plans (一村一方案) and how far their items have got.
+#[derive(Default)]
+pub struct PlanRow {
+    pub name: String,
+    pub plans: u32,
+    pub items: i64,
+    pub closed: i64,
+    pub overdue: i64,
+}
+
+impl PlanRow {
+    fn add(&mut self, p: &VillagePlanSummary) {
+        self.plans += 1;
+        self.items += p.items;
+        self.closed += p.closed;
+        self.overdue += p.overdue;
+    }
+}
+
+/// Plans per township, in the order they come (the townships' division codes), and the sum.
+fn plan_progress(plans: &[VillagePlanSummary]) -> (Vec<PlanRow>, PlanRow) {
+    let mut rows: Vec<PlanRow> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut total = PlanRow::default();
+    for p in plans {
+        let i = *index.entry(p.plan.township_id.as_str()).or_insert_with(|| {
+            rows.push(PlanRow {
+                name: p.plan.township_name.clone(),
+                ..PlanRow::default()
+            });
+            rows.len() - 1
+        });
+        rows[i].add(p);
+        total.add(p);
+    }
+    (rows, total)
+}
+
 /// A period in the C-village series.
 pub struct SeriesPoint {
     pub label: String,
@@ -98,6 +136,8 @@ pub struct Figures {
     pub total: TownshipRow,
     pub matrix: Option<[[u32; 3]; 3]>,
     pub series: Vec<SeriesPoint>,
+    pub plans: Vec<PlanRow>,
+    pub plans_total: PlanRow,
 }
 
 async fn figures(state: &AppState, reach: &Reach, q: &DashboardQuery) -> Result<Figures, AppError> {
@@ -143,6 +183,12 @@ async fn figures(state: &AppState, reach: &Reach, q: &DashboardQuery) -> Result<
             graded: r.len() as u32,
         })
         .collect();
+    let (plans, plans_total) = plan_progress(
+        &state
+            .store
+            .list_village_plans(reach, crate::api::cross_handling::today())
+            .await?,
+    );
     let pick = |i: Option<usize>| i.map(|i| periods[i].clone());
     Ok(Figures {
         period: pick(period),
@@ -152,6 +198,8 @@ async fn figures(state: &AppState, reach: &Reach, q: &DashboardQuery) -> Result<
         total,
         matrix,
         series,
+        plans,
+        plans_total,
         periods,
     })
 }
@@ -329,6 +377,34 @@ fn workbook(f: &Figures, t: Tr, total_key: &str) -> anyhow::Result<Vec<u8>> {
         sheet.write_string(r, 1, t.get(format!("rating.state.{}", s.state)))?;
         sheet.write_number(r, 2, f64::from(s.c))?;
         sheet.write_number(r, 3, f64::from(s.graded))?;
+    }
+
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name(t, "rating.plan_progress"))?;
+    for (c, h) in [
+        "rating.township",
+        "rating.plans",
+        "rating.plan_items",
+        "plan.state.closed",
+        "rectification.overdue",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(0, c as u16, t.get(h), &bold)?;
+    }
+    let rows = f
+        .plans
+        .iter()
+        .map(|r| (r.name.as_str(), r))
+        .chain(std::iter::once((total_name.as_str(), &f.plans_total)));
+    for (i, (name, p)) in rows.enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, name)?;
+        sheet.write_number(r, 1, f64::from(p.plans))?;
+        for (c, n) in [p.items, p.closed, p.overdue].iter().enumerate() {
+            sheet.write_number(r, c as u16 + 2, *n as f64)?;
+        }
     }
     Ok(book.save_to_buffer()?)
 }

@@ -1,9 +1,10 @@
 //! The staff dashboard over two periods: grades per township, the transitions between the
-//! periods and C villages over time, the same in the spreadsheet; township staff see their
-//! own township's villages only.
+//! periods, C villages over time and the plans' progress, the same in the spreadsheet; township
+//! staff see their own township's villages only.
 
 use qinglian_domain::org::VillageInput;
 use qinglian_domain::rating::{Adjustment, PeriodInput, seed_framework};
+use qinglian_domain::rectification::item::{ItemInput, PlanInput};
 use qinglian_domain::scope::Reach;
 use qinglian_store::model::Actor;
 
@@ -54,7 +55,7 @@ fn table(page: &str, id: &str) -> Vec<Vec<String>> {
 fn sheets(bytes: &[u8]) -> Vec<Vec<Vec<String>>> {
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    (0..3)
+    (0..4)
         .map(|i| {
             let range = book.worksheet_range_at(i).unwrap().unwrap();
             range
@@ -93,6 +94,38 @@ pub async fn story(app: common::TestApp) {
     )
     .await;
 
+    // 上坪村's plan: two items, one submitted by its owner.
+    let all = Reach::everything();
+    let today = chrono::Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive();
+    let plan = app
+        .store
+        .create_village_plan(
+            &a,
+            &all,
+            &PlanInput::parse(&app.fixture.village_east, "2026年第三季度").unwrap(),
+        )
+        .await
+        .unwrap();
+    let owner = app
+        .store
+        .all_staff()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.role == "township_secretary")
+        .unwrap()
+        .id;
+    let due = (today + chrono::Duration::days(10)).to_string();
+    for title in ["村务公开栏按月更新", "三资台账清理"] {
+        let item = ItemInput::parse(title, &owner, &due, "按期完成", today).unwrap();
+        app.store
+            .add_rectification_item(&a, &all, &plan.plan.id, &item, today)
+            .await
+            .unwrap();
+    }
+
     // The county: the newest period, its transitions from the one before, C over time.
     let cm = app.sign_in("casemanager").await;
     let r = cm.client.get(app.url("/staff/rating/dashboard")).send().await.unwrap();
@@ -121,6 +154,10 @@ pub async fn story(app: common::TestApp) {
             row(&["2026年第二季度", "已公布", "2", "3"]),
             row(&["2026年第三季度", "已公布", "1", "3"]),
         ]
+    );
+    assert_eq!(
+        table(&page, "plan-progress")[1..],
+        [row(&["东溪镇", "1", "2", "0", "0"]), row(&["全县", "1", "2", "0", "0"])]
     );
     assert!(page.contains("/assets/rating-charts.js") && page.contains("id=\"chart-transitions\""));
     let r = app.url("/assets/rating-charts.js");
@@ -182,6 +219,7 @@ pub async fn story(app: common::TestApp) {
         ]
     );
     assert_eq!(table(&page, "c-series")[1][2], "1");
+    assert_eq!(table(&page, "plan-progress")[2], row(&["合计", "1", "2", "0", "0"]));
     assert!(!page.contains("西岭乡"));
 
     // Roles without the right are refused; an unknown period is not found.
