@@ -161,3 +161,13 @@ pub struct PublicPlanItem {
     /// integrated.
     pub ledger_idx: Option<i64>,
 }
+
+/// A published period as the public notice shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PublicRating {
+    pub period: RatingPeriod,
+    pub counts: GradeCounts,
+    pub villages: Vec<PublicCVillage>,
+    /// Every plan's items of each C village, in order of village, plan and item.
+    pub items: Vec<PublicPlanItem>,
+}

@@ -653,11 +653,9 @@ pub trait RatingRepo: Send + Sync {
     async fn publish_period(&self, actor: &Actor, id: &str) -> R<RatingPeriod>;
     /// The C villages of a published period (any other period is `NotFound`).
     async fn public_c_villages(&self, period_id: &str) -> R<Vec<PublicCVillage>>;
-    /// A published period's counts of A, B and C villages; an unpublished one is not found.
-    async fn public_grade_counts(&self, period_id: &str) -> R<GradeCounts>;
-    /// The plan items of a published period's C villages, every plan of each village, in
-    /// order of plan and item; an unpublished period is not found.
-    async fn public_plan_items(&self, period_id: &str) -> R<Vec<PublicPlanItem>>;
+    /// What the public notice shows of a published period (any other period is `NotFound`):
+    /// its counts, its C villages and the items of every plan of each of them.
+    async fn public_rating(&self, period_id: &str) -> R<PublicRating>;
 }
 
 /// Rectification orders (督改单): drafted by a township, issued once its party secretary and its

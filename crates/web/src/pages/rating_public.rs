@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use qinglian_domain::audit::AuditAction;
 use qinglian_store::StoreError;
-use qinglian_store::model::{GradeCounts, PublicCVillage, PublicPlanItem, RatingPeriod};
+use qinglian_store::model::{GradeCounts, PublicCVillage, PublicPlanItem, PublicRating, RatingPeriod};
 
 use super::render;
 use crate::api::inspection::{LedgerRef, proof_url};
@@ -115,10 +115,12 @@ pub async fn period(
         StoreError::NotFound => PageError::new(AppError::NotFound, lang),
         other => PageError::new(other, lang),
     };
-    let villages = state.store.public_c_villages(&id).await.map_err(err)?;
-    let period = state.store.get_period(&id).await.map_err(err)?;
-    let counts = state.store.public_grade_counts(&id).await.map_err(err)?;
-    let items = state.store.public_plan_items(&id).await.map_err(err)?;
+    let PublicRating {
+        period,
+        counts,
+        villages,
+        items,
+    } = state.store.public_rating(&id).await.map_err(err)?;
     let signed = state
         .store
         .latest_checkpoint()
