@@ -98,7 +98,18 @@ pub async fn story(app: common::TestApp) {
     let state = app.state();
     qinglian_web::ledger::integrate(&state).await.unwrap();
 
-    // The home page leads to the list, the list to the period.
+    // The staff page of the period leads to its notice; the home page to the list, the list
+    // to the period.
+    let staff_page = sec
+        .client
+        .get(app.url(&format!("/staff/rating/periods/{pid}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff_page.contains(&format!("href=\"/rating/{pid}\"")));
     let (_, home) = anonymous(&app, "/").await;
     assert!(home.contains("href=\"/rating\""));
     let (_, list) = anonymous(&app, "/rating").await;
