@@ -164,3 +164,43 @@ pub async fn period(
         publication,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn item(plan: &str, label: Option<&str>, day: u32, seq: i64) -> PublicPlanItem {
+        PublicPlanItem {
+            village_id: "v1".into(),
+            plan_id: plan.into(),
+            period_label: label.map(Into::into),
+            plan_created_at: Utc
+                .with_ymd_and_hms(2026, 10, day, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
+            item_id: format!("{plan}-{seq}"),
+            seq,
+            title: format!("事项{seq}"),
+            deadline: chrono::NaiveDate::default(),
+            state: "open".into(),
+            ledger_idx: None,
+        }
+    }
+
+    fn ids(items: Vec<&PublicPlanItem>) -> Vec<String> {
+        items.into_iter().map(|i| i.item_id.clone()).collect()
+    }
+
+    #[test]
+    fn the_plan_labelled_with_the_period_wins_else_the_newest() {
+        let items = [
+            item("old", Some("2026年第二季度"), 1, 1),
+            item("old", Some("2026年第二季度"), 1, 2),
+            item("new", None, 20, 1),
+        ];
+        assert_eq!(ids(plan_of(&items, "v1", "2026年第二季度")), ["old-1", "old-2"]);
+        assert_eq!(ids(plan_of(&items, "v1", "2026年第三季度")), ["new-1"]);
+        assert!(plan_of(&items, "v2", "2026年第三季度").is_empty());
+    }
+}
