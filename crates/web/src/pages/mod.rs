@@ -20,6 +20,7 @@ mod portal;
 mod proposals;
 mod rating;
 mod rating_dashboard;
+mod rating_dashboard_xlsx;
 mod rating_public;
 mod rectification;
 mod rectification_pdf;
