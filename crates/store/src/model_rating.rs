@@ -122,10 +122,52 @@ impl RatingResult {
     }
 }
 
-/// A C village on the public list: where it is, nothing about why.
+/// A C village on the public list: where it is, its score and the veto that applied; never
+/// the reviewer's adjustment or its reason.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PublicCVillage {
+    pub village_id: String,
     pub division_code: String,
     pub village_name: String,
     pub township_name: String,
+    pub score: Option<f64>,
+    /// `bars_a` or `forces_c`, when a veto applied.
+    pub veto: Option<String>,
+}
+
+/// A published period's grade counts for the whole county.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+pub struct GradeCounts {
+    pub a: i64,
+    pub b: i64,
+    pub c: i64,
+}
+
+/// An item of a C village's plan as the public sees it: what, by when and where it stands;
+/// never its owner, evidence or the verifier's notes.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PublicPlanItem {
+    pub village_id: String,
+    pub plan_id: String,
+    pub period_label: Option<String>,
+    pub plan_created_at: DateTime<Utc>,
+    pub item_id: String,
+    pub seq: i64,
+    pub title: String,
+    pub deadline: chrono::NaiveDate,
+    /// `open`, `submitted`, `returned`, `closed`, `closed_not_fixed` or `reopened`.
+    pub state: String,
+    /// The item's latest entry in the tamper-evident log (the step that led to `state`), once
+    /// integrated.
+    pub ledger_idx: Option<i64>,
+}
+
+/// A published period as the public notice shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PublicRating {
+    pub period: RatingPeriod,
+    pub counts: GradeCounts,
+    pub villages: Vec<PublicCVillage>,
+    /// Every plan's items of each C village, in order of village, plan and item.
+    pub items: Vec<PublicPlanItem>,
 }

@@ -653,6 +653,9 @@ pub trait RatingRepo: Send + Sync {
     async fn publish_period(&self, actor: &Actor, id: &str) -> R<RatingPeriod>;
     /// The C villages of a published period (any other period is `NotFound`).
     async fn public_c_villages(&self, period_id: &str) -> R<Vec<PublicCVillage>>;
+    /// What the public notice shows of a published period (any other period is `NotFound`):
+    /// its counts, its C villages and the items of every plan of each of them.
+    async fn public_rating(&self, period_id: &str) -> R<PublicRating>;
 }
 
 /// Rectification orders (督改单): drafted by a township, issued once its party secretary and its

@@ -76,7 +76,8 @@ fn fill(path: &str, ids: &Ids, known: bool) -> String {
         UNKNOWN
     } else if path.contains("/rating/results/") {
         &ids.rating_result
-    } else if path.contains("/rating/periods/") {
+    } else if path.contains("/rating/periods/") || path.starts_with("/rating/") {
+        // The public notice of a period: the fixture's is unpublished, so not found to all.
         &ids.rating_period
     } else if path.contains("rectification-items") {
         &ids.item

@@ -7,6 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "rating/dashboard.rs"]
+mod dashboard;
+#[path = "rating/public.rs"]
+mod public;
 
 use qinglian_domain::org::VillageInput;
 use qinglian_domain::rating::seed_framework;
@@ -462,4 +466,24 @@ async fn values_form_on_sqlite() {
 #[tokio::test]
 async fn values_form_on_postgres() {
     form(common::spawn_postgres().await).await;
+}
+
+#[tokio::test]
+async fn public_notice_on_sqlite() {
+    public::story(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn public_notice_on_postgres() {
+    public::story(common::spawn_postgres().await).await;
+}
+
+#[tokio::test]
+async fn dashboard_on_sqlite() {
+    dashboard::story(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn dashboard_on_postgres() {
+    dashboard::story(common::spawn_postgres().await).await;
 }

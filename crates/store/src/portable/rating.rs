@@ -58,6 +58,57 @@ macro_rules! rating_impl {
                 .await?)
             }
 
+            // The public notice's three reads; their callers check the period is published.
+            async fn public_c_rows(&self, period_id: &str) -> R<Vec<PublicCVillage>> {
+                Ok(sqlx::query_as::<_, PublicCVillage>(
+                    "SELECT r.village_id, v.division_code, v.name AS village_name, t.name AS township_name, r.score, r.veto \
+                     FROM rating_result r JOIN village v ON v.id = r.village_id JOIN township t ON t.id = r.township_id \
+                     WHERE r.period_id = $1 AND COALESCE(r.adjusted_grade, r.computed_grade) = 'C' ORDER BY v.division_code",
+                )
+                .bind(period_id)
+                .fetch_all(&self.read)
+                .await?)
+            }
+
+            async fn public_count_rows(&self, period_id: &str) -> R<GradeCounts> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT COALESCE(adjusted_grade, computed_grade) AS g, COUNT(*) FROM rating_result \
+                     WHERE period_id = $1 GROUP BY COALESCE(adjusted_grade, computed_grade)",
+                )
+                .bind(period_id)
+                .fetch_all(&self.read)
+                .await?;
+                let mut counts = GradeCounts::default();
+                for (g, n) in rows {
+                    match g.as_str() {
+                        "A" => counts.a = n,
+                        "B" => counts.b = n,
+                        _ => counts.c += n,
+                    }
+                }
+                Ok(counts)
+            }
+
+            async fn public_item_rows(&self, period_id: &str) -> R<Vec<PublicPlanItem>> {
+                Ok(sqlx::query_as::<_, PublicPlanItem>(
+                    "SELECT p.village_id, p.id AS plan_id, p.period_label, p.created_at AS plan_created_at, i.id AS item_id, \
+                     i.seq, i.title, i.deadline, i.state, \
+                     (SELECT MAX(e.idx) FROM ledger_entry e WHERE e.object_id = i.id AND e.idx IS NOT NULL) AS ledger_idx \
+                     FROM village_plan p JOIN rectification_item i ON i.plan_id = p.id \
+                     WHERE p.village_id IN (SELECT r.village_id FROM rating_result r WHERE r.period_id = $1 \
+                     AND COALESCE(r.adjusted_grade, r.computed_grade) = 'C') ORDER BY p.village_id, p.created_at, p.id, i.seq",
+                )
+                .bind(period_id)
+                .fetch_all(&self.read)
+                .await?)
+            }
+
+            /// A period the public may see: published, else not found.
+            async fn published_period(&self, id: &str) -> R<RatingPeriod> {
+                let period = crate::repo::RatingRepo::get_period(self, id).await?;
+                if period.state == "published" { Ok(period) } else { Err(StoreError::NotFound) }
+            }
+
             async fn open_period_and_framework(&self, id: &str) -> R<(RatingPeriod, FrameworkVersion)> {
                 let period = crate::repo::RatingRepo::get_period(self, id).await?;
                 if period.state != "open" {
@@ -523,18 +574,18 @@ macro_rules! rating_impl {
             }
 
             async fn public_c_villages(&self, period_id: &str) -> R<Vec<PublicCVillage>> {
-                let period = self.get_period(period_id).await?;
-                if period.state != "published" {
-                    return Err(StoreError::NotFound);
-                }
-                Ok(sqlx::query_as::<_, PublicCVillage>(
-                    "SELECT v.division_code, v.name AS village_name, t.name AS township_name FROM rating_result r \
-                     JOIN village v ON v.id = r.village_id JOIN township t ON t.id = r.township_id \
-                     WHERE r.period_id = $1 AND COALESCE(r.adjusted_grade, r.computed_grade) = 'C' ORDER BY v.division_code",
-                )
-                .bind(period_id)
-                .fetch_all(&self.read)
-                .await?)
+                self.published_period(period_id).await?;
+                self.public_c_rows(period_id).await
+            }
+
+            async fn public_rating(&self, period_id: &str) -> R<PublicRating> {
+                let period = self.published_period(period_id).await?;
+                Ok(PublicRating {
+                    counts: self.public_count_rows(period_id).await?,
+                    villages: self.public_c_rows(period_id).await?,
+                    items: self.public_item_rows(period_id).await?,
+                    period,
+                })
             }
         }
     };

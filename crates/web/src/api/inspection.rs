@@ -627,6 +627,12 @@ pub struct LedgerRef {
     pub proof_url: Option<String>,
 }
 
+/// Where the inclusion proof of entry `index` is, once a signed checkpoint of `signed`
+/// entries covers it.
+pub fn proof_url(index: i64, signed: i64) -> Option<String> {
+    (index < signed).then(|| format!("/api/v1/ledger/proof/inclusion?index={index}&tree_size={signed}"))
+}
+
 /// The concern's log entries, matched to its history by order: each change appended one.
 pub async fn ledger_refs(state: &AppState, concern_id: &str) -> Result<Vec<LedgerRef>, AppError> {
     let entries = state.store.ledger_entries_for(concern_id).await?;
@@ -638,8 +644,7 @@ pub async fn ledger_refs(state: &AppState, concern_id: &str) -> Result<Vec<Ledge
             version: i as i64 + 1,
             index: e.idx,
             leaf_hash: hex::encode(&e.leaf_hash),
-            proof_url: (e.idx < signed)
-                .then(|| format!("/api/v1/ledger/proof/inclusion?index={}&tree_size={signed}", e.idx)),
+            proof_url: proof_url(e.idx, signed),
         })
         .collect())
 }

@@ -19,6 +19,9 @@ mod people;
 mod portal;
 mod proposals;
 mod rating;
+mod rating_dashboard;
+mod rating_dashboard_xlsx;
+mod rating_public;
 mod rectification;
 mod rectification_pdf;
 mod second_factor;
@@ -53,6 +56,8 @@ pub fn router_and_table() -> (Router<AppState>, Vec<RouteSpec>) {
         .route("/", get(portal::home), &[("GET", Public)])
         .route("/articles", get(portal::column), &[("GET", Public)])
         .route("/articles/{id}", get(portal::article), &[("GET", Public)])
+        .route("/rating", get(rating_public::periods), &[("GET", Public)])
+        .route("/rating/{id}", get(rating_public::period), &[("GET", Public)])
         .route(
             "/ledger",
             get(ledger::show).post(ledger::check),
@@ -463,6 +468,16 @@ fn rating_routes(r: Registrar) -> Registrar {
     use Access::Can;
     use qinglian_domain::access::Action::{EnterRatingValues, ReadRating, ReviewRating};
     r.route("/staff/rating", get(rating::periods), &[("GET", Can(ReadRating))])
+        .route(
+            "/staff/rating/dashboard",
+            get(rating_dashboard::dashboard),
+            &[("GET", Can(ReadRating))],
+        )
+        .route(
+            "/staff/rating/dashboard.xlsx",
+            get(rating_dashboard::export),
+            &[("GET", Can(ReadRating))],
+        )
         .route(
             "/staff/rating/periods",
             post(rating::open_period),
