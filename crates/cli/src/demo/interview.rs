@@ -11,7 +11,7 @@ use qinglian_domain::scope::Reach;
 use qinglian_store::Store;
 use qinglian_store::model::{Actor, CaseFile, PageRequest, Staff};
 
-use super::{DemoError, DemoEvidence, at};
+use super::{DemoError, DemoEvidence, acting, at};
 
 /// The questions and answers of the demo transcript.
 const TRANSCRIPT: [(&str, &str); 5] = [
@@ -62,17 +62,6 @@ pub fn tone_wav(seconds: u32) -> Vec<u8> {
     out
 }
 
-/// The member of staff acting as themself (the demo has no accounts yet).
-fn as_staff(s: &Staff, demo: &Actor) -> Actor {
-    Actor {
-        account_id: None,
-        staff_id: Some(s.id.clone()),
-        name: s.name.clone(),
-        role: s.role.clone(),
-        ..demo.clone()
-    }
-}
-
 /// Runs the interview of the register's first case with a team of two; returns its id.
 pub(super) async fn write(
     store: &dyn Store,
@@ -107,7 +96,7 @@ pub(super) async fn write(
             "no case with a team of two for the remote interview",
         ));
     };
-    let (first, second) = (as_staff(&team[0], actor), as_staff(&team[1], actor));
+    let (first, second) = (acting(actor, &team[0]), acting(actor, &team[1]));
 
     // Three days ago at three in the afternoon, China time; consent by phone the day before.
     let day = today - Duration::days(3);
@@ -219,7 +208,7 @@ pub(super) async fn write(
             who,
             FileName::parse("filename", name)?,
             MediaType::parse("filetype", media)?,
-            &bytes,
+            bytes,
         )
         .await?;
         store

@@ -181,6 +181,16 @@ pub async fn create_demo(
     })
 }
 
+/// The demo's operation, done by a member of staff as themself (the demo has no accounts yet).
+fn acting(actor: &qinglian_store::model::Actor, staff: &qinglian_store::model::Staff) -> qinglian_store::model::Actor {
+    qinglian_store::model::Actor {
+        staff_id: Some(staff.id.clone()),
+        name: staff.name.clone(),
+        role: staff.role.clone(),
+        ..actor.clone()
+    }
+}
+
 fn at(stage: &'static str) -> impl FnOnce(StoreError) -> DemoError {
     move |source| DemoError::Store { stage, source }
 }

@@ -10,10 +10,10 @@ use qinglian_domain::rating::Grade;
 use qinglian_domain::rectification::item::{Evidence, ItemAct, ItemInput, PlanInput};
 use qinglian_domain::role::Role;
 use qinglian_domain::scope::Reach;
-use qinglian_store::model::{Actor, Staff};
-use qinglian_store::{Store, StoreError};
+use qinglian_store::Store;
+use qinglian_store::model::Actor;
 
-use super::{DemoError, at};
+use super::{DemoError, acting, at};
 
 /// Title, expected result and days to the deadline of each plan's items.
 const ITEMS: [(&str, &str, i64); 3] = [
@@ -36,15 +36,6 @@ const ITEMS: [(&str, &str, i64); 3] = [
 
 const SUBMITTED: &str = "已按要求整改，附整改前后照片及会议记录，请予核验。";
 const VERIFIED: &str = "经现场核查，整改到位，予以销号。";
-
-fn acting(actor: &Actor, staff: &Staff) -> Actor {
-    Actor {
-        staff_id: Some(staff.id.clone()),
-        name: staff.name.clone(),
-        role: staff.role.clone(),
-        ..actor.clone()
-    }
-}
 
 /// Writes the plans; returns how many villages got one.
 pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) -> Result<usize, DemoError> {
@@ -129,5 +120,5 @@ async fn act(store: &dyn Store, who: &Actor, item: &str, a: &ItemAct, today: Nai
         .act_on_rectification_item(who, &Reach::everything(), item, a, None, today)
         .await
         .map(|_| ())
-        .map_err(|e: StoreError| at("rectification items")(e))
+        .map_err(at("rectification items"))
 }

@@ -15,6 +15,8 @@ use qinglian_domain::role::Role;
 use qinglian_domain::scope::Reach;
 use qinglian_store::model::{Actor, PageRequest, Staff, VillageFilter};
 use qinglian_store::{Store, StoreError};
+
+use super::acting;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -36,15 +38,6 @@ const DRAFT: (&str, &str, i64) = (
     15,
 );
 const PROGRESS: &str = "已召开村民代表会议通报征收补偿方案，方案公示中；已与十二户中的九户签订补偿协议。";
-
-fn acting(actor: &Actor, staff: &Staff) -> Actor {
-    Actor {
-        staff_id: Some(staff.id.clone()),
-        name: staff.name.clone(),
-        role: staff.role.clone(),
-        ..actor.clone()
-    }
-}
 
 /// Records every township's party secretary and writes the demo's orders.
 pub async fn write(store: &dyn Store, actor: &Actor, seed: u64, today: NaiveDate) -> Result<(), StoreError> {

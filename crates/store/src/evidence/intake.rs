@@ -27,14 +27,14 @@ pub async fn intake_bytes(
     actor: &Actor,
     file_name: FileName,
     media_type: MediaType,
-    bytes: &[u8],
+    bytes: Vec<u8>,
 ) -> Result<EvidenceFile, IntakeError> {
-    let digests = Digests::of(bytes);
+    let digests = Digests::of(&bytes);
+    let size = bytes.len() as u64;
     let key = BlobKey::for_sha256(&digests.sha256);
     let path = staging.join(format!("generated-{}", uuid::Uuid::now_v7().simple()));
     let staged = {
         let path = path.clone();
-        let bytes = bytes.to_vec();
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             use std::io::Write;
             let mut f = std::fs::File::create(&path)?;
@@ -54,7 +54,7 @@ pub async fn intake_bytes(
     }
     let new = NewEvidence {
         digests,
-        size: bytes.len() as u64,
+        size,
         file_name,
         media_type,
         key,

@@ -73,14 +73,18 @@ struct ZonePage {
 }
 
 async fn zone_people(state: &AppState, zone: &Zone) -> Result<Vec<Person>, AppError> {
-    let members: Vec<&str> = zone.members.iter().map(|m| m.id.as_str()).collect();
+    let members: Vec<String> = zone.members.iter().map(|m| m.id.clone()).collect();
+    // The people the rotation may name: exactly those the convener rule accepts.
     Ok(state
         .store
         .all_staff()
         .await?
         .into_iter()
-        .filter(|s| matches!(s.role.as_str(), "township_secretary" | "stationed_group_head"))
-        .filter(|s| s.posting_unit_id.as_deref().is_some_and(|u| members.contains(&u)))
+        .filter(|s| {
+            qinglian_domain::role::Role::parse("role", &s.role).is_ok_and(|role| {
+                qinglian_domain::convener::check_convener(role, s.posting_unit_id.as_deref(), &members).is_ok()
+            })
+        })
         .map(|s| (s.id, s.name, s.posting_unit_name.unwrap_or_default()))
         .collect())
 }
