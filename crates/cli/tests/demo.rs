@@ -775,30 +775,48 @@ async fn rating_periods(store: &Store) {
         })
         .count();
     assert_eq!(left, c1 - c2, "the second period shows villages leaving C");
-    // One village, one plan: every village of the first period's C list has one; where the
-    // village left C every item is closed out, elsewhere some work is still open.
+    // One village, one plan: every C village of each period has one for it. Of the first
+    // period's, those the second lifts above C have every item closed out and so left C (整转);
+    // the others are C again with work still open. The second period's plans await the next.
+    use qinglian_domain::rectification::standing::Standing;
     let plans = store.list_village_plans(&all, today()).await.unwrap();
-    let c_villages: Vec<&str> = first
-        .iter()
-        .filter(|r| r.grade() == Grade::C)
-        .map(|r| r.village_id.as_str())
-        .collect();
-    assert_eq!(plans.len(), c_villages.len());
+    let c_of = |rs: &[qinglian_store::model::RatingResult]| -> Vec<String> {
+        rs.iter()
+            .filter(|r| r.grade() == Grade::C)
+            .map(|r| r.village_id.clone())
+            .collect()
+    };
+    let (c_first, c_second) = (c_of(&first), c_of(&second));
+    assert_eq!(plans.len(), c_first.len() + c_second.len());
+    let mut left_c = 0;
     for p in &plans {
-        assert!(c_villages.contains(&p.plan.village_id.as_str()));
-        assert_eq!(p.plan.period_label.as_deref(), Some(periods[1].label.as_str()));
         let plan = store.get_village_plan(&all, &p.plan.id, today()).await.unwrap();
         let states: Vec<&str> = plan.items.iter().map(|i| i.item.state.as_str()).collect();
         assert_eq!(states.len(), 3);
-        let left = second
-            .iter()
-            .any(|s| s.village_id == p.plan.village_id && s.grade() != Grade::C);
-        if left {
-            assert!(states.iter().all(|s| *s == "closed"), "{states:?}");
-        } else {
+        assert_eq!(plan.standing, p.standing);
+        if p.plan.period_id.as_deref() == Some(periods[0].id.as_str()) {
+            assert!(c_second.contains(&p.plan.village_id));
+            assert_eq!(p.plan.period_label.as_deref(), Some(periods[0].label.as_str()));
+            assert_eq!(p.standing, Standing::Awaiting);
+            continue;
+        }
+        assert_eq!(p.plan.period_id.as_deref(), Some(periods[1].id.as_str()));
+        assert!(c_first.contains(&p.plan.village_id));
+        assert_eq!(p.plan.next_period_label.as_deref(), Some(periods[0].label.as_str()));
+        if c_second.contains(&p.plan.village_id) {
+            assert_eq!(p.standing, Standing::StillC);
             assert!(states.contains(&"open") && states.contains(&"closed"), "{states:?}");
+        } else {
+            assert_eq!(p.standing, Standing::LeftC);
+            assert!(states.iter().all(|s| *s == "closed"), "{states:?}");
+            left_c += 1;
         }
     }
+    assert_eq!(
+        left_c,
+        c1 - c2,
+        "every village lifted above C left C with its plan closed"
+    );
     let values = store.period_values(&all, &periods[1].id).await.unwrap();
     let open: f64 = values
         .iter()

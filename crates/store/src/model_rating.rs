@@ -148,7 +148,12 @@ pub struct GradeCounts {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PublicPlanItem {
     pub village_id: String,
+    pub division_code: String,
+    pub village_name: String,
+    pub township_name: String,
     pub plan_id: String,
+    /// The period the plan answers.
+    pub period_id: Option<String>,
     pub period_label: Option<String>,
     pub plan_created_at: DateTime<Utc>,
     pub item_id: String,
@@ -160,6 +165,8 @@ pub struct PublicPlanItem {
     /// The item's latest entry in the tamper-evident log (the step that led to `state`), once
     /// integrated.
     pub ledger_idx: Option<i64>,
+    /// The village's final grade in the period shown.
+    pub grade_here: Option<String>,
 }
 
 /// A published period as the public notice shows it.
@@ -168,6 +175,7 @@ pub struct PublicRating {
     pub period: RatingPeriod,
     pub counts: GradeCounts,
     pub villages: Vec<PublicCVillage>,
-    /// Every plan's items of each C village, in order of village, plan and item.
+    /// Every plan's items of each C village, and of the previous period's plans whose village
+    /// this period grades above C, in order of village, plan and item.
     pub items: Vec<PublicPlanItem>,
 }

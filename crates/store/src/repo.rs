@@ -227,6 +227,10 @@ pub trait LedgerRepo: Send + Sync {
     async fn ledger_entries_for(&self, object_id: &str) -> R<Vec<LedgerEntryRow>>;
     async fn save_checkpoint(&self, size: u64, root: &[u8; 32], note: &str) -> R<()>;
     async fn latest_checkpoint(&self) -> R<Option<CheckpointRow>>;
+    /// A mark that moves whenever anything changes: every change appends a log entry, and
+    /// integrating and signing move the log's size and checkpoint. Equal marks mean a page
+    /// rendered from the store is still current (`web::public_cache`).
+    async fn ledger_mark(&self) -> R<[i64; 3]>;
     async fn checkpoint_at(&self, size: u64) -> R<Option<CheckpointRow>>;
 }
 
@@ -745,6 +749,12 @@ pub trait RectificationRepo: Send + Sync {
         expected_version: Option<i64>,
         today: chrono::NaiveDate,
     ) -> R<VillagePlan>;
+    /// Whether the actor may take in an evidence file for the item now: its owner, while it
+    /// awaits them (`item::owner_may_submit`); an item out of reach is not found.
+    async fn item_file_allowed(&self, actor: &Actor, reach: &Reach, item_id: &str) -> R<()>;
+    /// An evidence file handed in on the item, for those who may read its plan; a file not
+    /// handed in on it, or an item out of reach, is not found.
+    async fn item_evidence(&self, reach: &Reach, item_id: &str, file_id: &str) -> R<crate::evidence::EvidenceFile>;
 }
 
 /// Everything the application stores.

@@ -100,3 +100,46 @@ pub async fn each_backend() -> [TestDb; 2] {
 }
 
 pub type Store = Arc<dyn qinglian_store::Store>;
+
+/// A confirmed assessment period, labelled `label`, that grades each of `villages` C (by the
+/// reviewer's adjustment where the computed grade is not C): what a village plan answers.
+/// Saves the seed framework first when the store has none.
+pub async fn c_period(
+    store: &dyn qinglian_store::Store,
+    label: &str,
+    villages: &[&str],
+) -> qinglian_store::model::RatingPeriod {
+    let grades: Vec<(&str, &str)> = villages.iter().map(|v| (*v, "C")).collect();
+    graded_period(store, label, &grades).await
+}
+
+/// A confirmed assessment period, labelled `label`, in which each `(village id, grade)` has that
+/// final grade (by the reviewer's adjustment where the computed grade differs). Saves the seed
+/// framework first when the store has none.
+pub async fn graded_period(
+    store: &dyn qinglian_store::Store,
+    label: &str,
+    grades: &[(&str, &str)],
+) -> qinglian_store::model::RatingPeriod {
+    use qinglian_domain::rating::{Adjustment, PeriodInput, seed_framework};
+    let a = qinglian_store::model::Actor::system("test");
+    let all = qinglian_domain::scope::Reach::everything();
+    if store.current_framework().await.unwrap().is_none() {
+        store.save_framework(&a, &seed_framework()).await.unwrap();
+    }
+    let period = store
+        .open_period(&a, &PeriodInput::parse(label, "quarterly").unwrap())
+        .await
+        .unwrap();
+    store.grade_period(&a, &period.id).await.unwrap();
+    for r in store.period_results(&all, &period.id).await.unwrap() {
+        let Some((_, grade)) = grades.iter().find(|(v, _)| *v == r.village_id) else {
+            continue;
+        };
+        if r.computed_grade != *grade {
+            let why = Adjustment::parse(grade, "研判会议集体研究调整").unwrap();
+            store.adjust_grade(&a, &all, &r.id, &why).await.unwrap();
+        }
+    }
+    store.confirm_period(&a, &period.id).await.unwrap()
+}

@@ -355,7 +355,7 @@ impl FieldProblem {
             | "convener" => {
                 format!("gov.field.{}", self.field)
             }
-            "problem" | "actions" | "sign_off" | "file_ids" | "owner_staff_id" | "expected_result" | "period_label" => {
+            "problem" | "actions" | "sign_off" | "file_ids" | "owner_staff_id" | "expected_result" | "period_id" => {
                 format!("rectification.field.{}", self.field)
             }
             "campaign_id" | "unit_id" | "case_id" | "found" | "rectified" | "recorded_on" | "form" | "sanction"

@@ -79,6 +79,25 @@ pub struct Patched {
 }
 
 impl EvidenceService {
+    /// Takes in a small file received whole (a plan item's photo), with the same record,
+    /// custody event and log entry as a resumable upload's.
+    pub async fn take_in(
+        &self,
+        store: &dyn qinglian_store::Store,
+        actor: &Actor,
+        name: FileName,
+        media: MediaType,
+        bytes: Vec<u8>,
+    ) -> Result<EvidenceFile, AppError> {
+        use qinglian_store::evidence::IntakeError;
+        qinglian_store::evidence::intake_bytes(store, self.blobs.as_ref(), &self.staging, actor, name, media, bytes)
+            .await
+            .map_err(|e| match e {
+                IntakeError::Store(e) => AppError::from(e),
+                IntakeError::Blob(e) => AppError::Internal(anyhow::Error::new(e).context("storing an evidence file")),
+            })
+    }
+
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let blobs: DynBlobStore = match settings.evidence_store.as_str() {
             "s3" => Arc::new(ObjectBlobs::s3(&settings.evidence_s3()).context("configuring S3 evidence storage")?),

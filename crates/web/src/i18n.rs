@@ -15,7 +15,7 @@ fn parse(src: &str) -> HashMap<String, String> {
     toml::from_str(src).unwrap_or_default()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     Zh,

@@ -19,6 +19,8 @@ pub struct AppState {
     pub secrets: Arc<crate::secrets::SecretKey>,
     /// Evidence blobs and uploads in progress.
     pub evidence: Arc<crate::evidence::EvidenceService>,
+    /// Public pages rendered since the store last changed.
+    pub public_pages: Arc<crate::public_cache::PublicCache>,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
             metrics: crate::observe::prometheus(),
             instance_id: Arc::from(uuid::Uuid::now_v7().to_string()),
             ledger_signer: crate::ledger::load_signer(&settings.ledger_key_path).map(Arc::new),
+            public_pages: Arc::default(),
         })
     }
 }

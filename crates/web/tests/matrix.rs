@@ -206,8 +206,10 @@ async fn matrix(app: common::TestApp) {
     let world = app.inspection_world().await;
     let cases_world = app.case_world().await;
     let evidence = evidence_fixture(&app).await;
-    let rating = rating_fixture(&app).await;
+    // The plan's period is published before the rating fixture opens its own: one period
+    // at a time is undecided.
     let (rectification, plan, item) = rectification_fixture(&app).await;
+    let rating = rating_fixture(&app).await;
     let ids = Ids {
         rating_period: rating.0,
         rating_result: rating.1,
@@ -314,9 +316,11 @@ async fn rectification_fixture(app: &common::TestApp) -> (String, String, String
         .draft_rectification_order(&a, &all, &input, today)
         .await
         .unwrap();
+    let c_period = qinglian_testkit::c_period(app.store.as_ref(), "矩阵期次", &[village.as_str()]).await;
+    app.store.publish_period(&a, &c_period.id).await.unwrap();
     let plan = app
         .store
-        .create_village_plan(&a, &all, &PlanInput::parse(village, "").unwrap())
+        .create_village_plan(&a, &all, &PlanInput::parse(village, &c_period.id).unwrap())
         .await
         .unwrap();
     let owner = app

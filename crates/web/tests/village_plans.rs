@@ -6,7 +6,9 @@
 
 mod common;
 
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use qinglian_domain::org::{StaffInput, VillageInput};
+use qinglian_domain::scope::Reach;
 use qinglian_store::model::{Actor, AuditFilter, PageRequest};
 use serde_json::{Value, json};
 
@@ -29,7 +31,7 @@ async fn post(s: &common::Session, url: String, body: Value) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// An evidence file in the store, taken in by the case manager.
+/// An evidence file in the store, taken in by someone other than the item's owner.
 async fn evidence_file(app: &common::TestApp) -> String {
     use qinglian_store::evidence::{BlobKey, BlobStore, Digests, LocalBlobs, NewEvidence};
     let dir = &app.settings.evidence_dir;
@@ -91,31 +93,98 @@ async fn plan_story(app: common::TestApp) {
         .find(|s| s.name == "联村癸")
         .unwrap()
         .id;
-    let file = evidence_file(&app).await;
+    let others_file = evidence_file(&app).await;
     let party = app.sign_in("partysec").await;
     let official = app.sign_in("official").await;
     let secretary = app.sign_in("secretary").await;
     let west = app.sign_in("liaison").await;
     let cm = app.sign_in("casemanager").await;
 
-    // A plan for one's own village only.
+    // A plan answers a decided period that graded the village C, one plan per period; and
+    // only for one's own village.
+    let period = qinglian_testkit::c_period(app.store.as_ref(), "2026年第三季度", &[f.village_east.as_str()]).await;
     let plans = app.url("/api/v1/village-plans");
-    let (s, body) = post(&party, plans.clone(), json!({"village_id": west_village})).await;
+    let (s, body) = post(
+        &party,
+        plans.clone(),
+        json!({"village_id": west_village, "period_id": period.id}),
+    )
+    .await;
     assert_eq!(
         (s, codes(&body)),
         (422, vec!["rectification.village_unknown".to_owned()])
     );
-    let (s, _) = post(&cm, plans.clone(), json!({"village_id": f.village_east})).await;
+    let (s, _) = post(
+        &cm,
+        plans.clone(),
+        json!({"village_id": f.village_east, "period_id": period.id}),
+    )
+    .await;
     assert_eq!(s, 403, "the county reads plans, the township makes them");
+    let (s, body) = post(
+        &party,
+        plans.clone(),
+        json!({"village_id": f.village_east, "period_id": "no-such"}),
+    )
+    .await;
+    assert_eq!(
+        (s, codes(&body)),
+        (422, vec!["rectification.plan_period_unknown".to_owned()])
+    );
+    let (s, body) = post(
+        &party,
+        plans.clone(),
+        json!({"village_id": f.village_east, "period_id": ""}),
+    )
+    .await;
+    assert_eq!((s, codes(&body)), (422, vec!["field.required".to_owned()]));
+    // The next period is open, not yet decided: no plan answers it.
+    app.store.publish_period(&a, &period.id).await.unwrap();
+    let open = app
+        .store
+        .open_period(
+            &a,
+            &qinglian_domain::rating::PeriodInput::parse("2026年10月", "monthly").unwrap(),
+        )
+        .await
+        .unwrap();
+    let (s, body) = post(
+        &party,
+        plans.clone(),
+        json!({"village_id": f.village_east, "period_id": open.id}),
+    )
+    .await;
+    assert_eq!(
+        (s, codes(&body)),
+        (422, vec!["rectification.plan_period_undecided".to_owned()])
+    );
     let (s, plan) = post(
         &party,
         plans.clone(),
-        json!({"village_id": f.village_east, "period_label": "2026年第三季度"}),
+        json!({"village_id": f.village_east, "period_id": period.id}),
     )
     .await;
     assert_eq!(s, 201, "{plan}");
     let plan_id = plan["id"].as_str().unwrap().to_owned();
     assert_eq!(plan["period_label"], "2026年第三季度");
+    assert_eq!(plan["standing"], "awaiting");
+    let (s, body) = post(
+        &party,
+        plans.clone(),
+        json!({"village_id": f.village_east, "period_id": period.id}),
+    )
+    .await;
+    assert_eq!(
+        (s, codes(&body)),
+        (409, vec!["conflict".to_owned()]),
+        "one plan per village and period"
+    );
+    let listed = app
+        .store
+        .list_village_plans(&Reach::everything(), today())
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "nothing half-made by the refusals");
 
     // Items: the owner works in the township; the deadline is not past.
     let items = app.url(&format!("/api/v1/village-plans/{plan_id}/items"));
@@ -142,6 +211,76 @@ async fn plan_story(app: common::TestApp) {
     let item_id = body["items"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(body["items"][0]["state"], "open");
     let acts = app.url(&format!("/api/v1/rectification-items/{item_id}/acts"));
+
+    // The owner takes in a photo for the item; nobody else can, and bad files are refused
+    // before anything is stored.
+    let photo: Vec<u8> = (0..40_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let upload = |who: &common::Session, name: &str, bytes: Vec<u8>| {
+        let url = app.url(&format!(
+            "/api/v1/rectification-items/{item_id}/files?name={}",
+            utf8_percent_encode(name, NON_ALPHANUMERIC)
+        ));
+        let req = who
+            .client
+            .post(url)
+            .header("x-csrf-token", &who.csrf)
+            .header("content-type", "image/jpeg")
+            .body(bytes);
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let everything = Reach::everything();
+    let viewer = qinglian_store::evidence::EvidenceViewer {
+        account_id: "",
+        reach: &everything,
+    };
+    let stored = || async {
+        app.store
+            .list_evidence(&viewer, PageRequest::new(1, 1))
+            .await
+            .unwrap()
+            .total
+    };
+    let before = stored().await;
+    let (s, body) = upload(&party, "公开栏.jpg", photo.clone()).await;
+    assert_eq!(
+        (s, codes(&body)),
+        (422, vec!["rectification_item.rule_owner_submits".to_owned()])
+    );
+    let (s, _) = upload(&west, "公开栏.jpg", photo.clone()).await;
+    assert_eq!(s, 404, "another township's item is unknown");
+    let (s, _) = upload(&cm, "公开栏.jpg", photo.clone()).await;
+    assert_eq!(s, 403);
+    let (s, body) = upload(&official, "公开栏.jpg", Vec::new()).await;
+    assert_eq!(
+        (s, codes(&body)),
+        (422, vec!["rectification_item.file_empty".to_owned()])
+    );
+    let (s, body) = upload(&official, "大.jpg", vec![0u8; 20 * 1024 * 1024 + 1]).await;
+    assert_eq!(
+        (s, codes(&body)),
+        (422, vec!["rectification_item.file_too_large".to_owned()])
+    );
+    assert_eq!(stored().await, before, "nothing stored for a refused file");
+    let (s, body) = upload(&official, "公开栏 照片.jpg", photo.clone()).await;
+    assert_eq!(s, 201, "{body}");
+    assert_eq!(body["size"], json!(photo.len()));
+    assert_eq!(body["name"], "公开栏 照片.jpg");
+    let file = body["id"].as_str().unwrap().to_owned();
+    // Someone else's file cannot be handed in as one's own.
+    let (s, body) = post(
+        &official,
+        acts.clone(),
+        json!({"kind": "submit", "text": "附照片", "file_ids": [others_file], "version": null}),
+    )
+    .await;
+    assert_eq!(
+        (s, codes(&body)),
+        (422, vec!["rectification_item.file_not_yours".to_owned()])
+    );
 
     // Another township: 404 on the plan, the item and the list; roles without the right: 403.
     let (s, _) = west
@@ -199,6 +338,35 @@ async fn plan_story(app: common::TestApp) {
         "{body}"
     );
     assert_eq!(body["items"][0]["events"][0]["file_ids"], json!([file]));
+    assert_eq!(body["items"][0]["events"][0]["files"][0]["name"], "公开栏 照片.jpg");
+
+    // The supervisor opens the photo from the plan page: the same bytes, a recorded download;
+    // another township's liaison gets nothing.
+    let page = secretary
+        .client
+        .get(app.url(&format!("/staff/village-plans/{plan_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let link = format!("/staff/rectification-items/{item_id}/files/{file}");
+    assert!(page.contains(&link), "the plan page links the photo");
+    let r = secretary.client.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), photo.as_slice());
+    let r = west.client.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let other = format!("/staff/rectification-items/{item_id}/files/{others_file}");
+    let r = secretary.client.get(app.url(&other)).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "a file not handed in on the item is not reachable through it"
+    );
+    let custody = app.store.custody_events(&file).await.unwrap();
+    assert!(custody.iter().any(|c| c.kind == "download"), "{custody:?}");
     let (s, body) = post(&official, acts.clone(), step("verify", "自己核验", vec![], None)).await;
     assert_eq!(
         (s, codes(&body)),

@@ -1,8 +1,9 @@
-//! One village, one plan (一村一方案) in the demo county: a plan for every village the first
-//! assessment period graded C, with three rectification items each. The villages the second
-//! period lifts out of C have every item closed out (submitted by its owner, verified by the
-//! township's discipline secretary); the others show an item closed, one awaiting verification
-//! and one still open, so the public list and the staff pages have every state to show.
+//! One village, one plan (一村一方案) in the demo county: a plan for every village an assessment
+//! period graded C, with three rectification items each. The villages the second period lifts
+//! out of C have every item of their first plan closed out (submitted by its owner, verified by
+//! the township's discipline secretary), so they left C (整转); the others show an item closed,
+//! one awaiting verification and one still open. The second period's C villages have a plan for
+//! it with one item handed in, so the public list and the staff pages have every state to show.
 
 use chrono::{Duration, NaiveDate};
 use qinglian_domain::inspection::Text;
@@ -37,7 +38,7 @@ const ITEMS: [(&str, &str, i64); 3] = [
 const SUBMITTED: &str = "已按要求整改，附整改前后照片及会议记录，请予核验。";
 const VERIFIED: &str = "经现场核查，整改到位，予以销号。";
 
-/// Writes the plans; returns how many villages got one.
+/// Writes the plans; returns how many plans were opened.
 pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) -> Result<usize, DemoError> {
     let all = Reach::everything();
     let periods = store.list_periods().await.map_err(at("village plans"))?;
@@ -59,60 +60,79 @@ pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) ->
         let left_c = after
             .iter()
             .any(|s| s.village_id == r.village_id && s.grade() != Grade::C);
-        let party = store
-            .party_secretary(&r.township_id)
-            .await
-            .map_err(at("village plans"))?
-            .and_then(|p| staff.iter().find(|s| s.id == p.staff_id));
-        let discipline = staff.iter().find(|s| {
-            s.role == Role::TownshipSecretary.as_str() && s.posting_unit_id.as_deref() == Some(r.township_id.as_str())
-        });
-        // The party secretary owns the items; the discipline secretary verifies them.
-        let (Some(owner), Some(verifier)) = (party, discipline) else {
-            continue;
-        };
-        let (owner, verifier) = (acting(actor, owner), acting(actor, verifier));
-        let plan = store
-            .create_village_plan(actor, &all, &PlanInput::parse(&r.village_id, &first.label)?)
-            .await
-            .map_err(at("village plans"))?;
-        let mut latest = plan;
-        for (title, expected, days) in ITEMS {
-            let input = ItemInput::parse(
-                title,
-                owner.staff_id.as_deref().unwrap_or_default(),
-                &(today + Duration::days(days)).to_string(),
-                expected,
-                today,
-            )?;
-            latest = store
-                .add_rectification_item(actor, &all, &latest.plan.id, &input, today)
-                .await
-                .map_err(at("village plans"))?;
-        }
-        // In the order of ITEMS: their deadlines increase.
-        let mut items: Vec<(NaiveDate, String)> = latest
-            .items
-            .iter()
-            .map(|i| (i.item.deadline, i.item.id.clone()))
-            .collect();
-        items.sort();
-        let plan: Vec<String> = items.into_iter().map(|(_, id)| id).collect();
         // Every item closed where the village left C; otherwise one closed, one submitted.
-        let (submit, verify) = if left_c { (3, 3) } else { (2, 1) };
-        for (i, item) in plan.into_iter().enumerate() {
-            if i < submit {
-                let evidence = Evidence::parse(SUBMITTED, Vec::new())?;
-                act(store, &owner, &item, &ItemAct::Submit(evidence), today).await?;
-            }
-            if i < verify {
-                let note = Text::parse("note", VERIFIED)?;
-                act(store, &verifier, &item, &ItemAct::Verify { note }, today).await?;
-            }
-        }
-        written += 1;
+        let progress = if left_c { (3, 3) } else { (2, 1) };
+        written += usize::from(plan_for(store, actor, &staff, r, &first.id, progress, today).await?);
+    }
+    // The second period's C villages get their plan for it: one item already handed in.
+    for r in after.iter().filter(|r| r.grade() == Grade::C) {
+        written += usize::from(plan_for(store, actor, &staff, r, &second.id, (1, 0), today).await?);
     }
     Ok(written)
+}
+
+/// Opens the village's plan for the period with the three items, and takes the first
+/// `submit` items to submitted and the first `verify` of them to closed. `false` when the
+/// township lacks one of the two officials.
+async fn plan_for(
+    store: &dyn Store,
+    actor: &Actor,
+    staff: &[qinglian_store::model::Staff],
+    r: &qinglian_store::model::RatingResult,
+    period_id: &str,
+    (submit, verify): (usize, usize),
+    today: NaiveDate,
+) -> Result<bool, DemoError> {
+    let party = store
+        .party_secretary(&r.township_id)
+        .await
+        .map_err(at("village plans"))?
+        .and_then(|p| staff.iter().find(|s| s.id == p.staff_id));
+    let discipline = staff.iter().find(|s| {
+        s.role == Role::TownshipSecretary.as_str() && s.posting_unit_id.as_deref() == Some(r.township_id.as_str())
+    });
+    // The party secretary owns the items; the discipline secretary verifies them.
+    let (Some(owner), Some(verifier)) = (party, discipline) else {
+        return Ok(false);
+    };
+    let (owner, verifier) = (acting(actor, owner), acting(actor, verifier));
+    let all = Reach::everything();
+    let plan = store
+        .create_village_plan(actor, &all, &PlanInput::parse(&r.village_id, period_id)?)
+        .await
+        .map_err(at("village plans"))?;
+    let mut latest = plan;
+    for (title, expected, days) in ITEMS {
+        let input = ItemInput::parse(
+            title,
+            owner.staff_id.as_deref().unwrap_or_default(),
+            &(today + Duration::days(days)).to_string(),
+            expected,
+            today,
+        )?;
+        latest = store
+            .add_rectification_item(actor, &all, &latest.plan.id, &input, today)
+            .await
+            .map_err(at("village plans"))?;
+    }
+    // In the order of ITEMS: their deadlines increase.
+    let mut items: Vec<(NaiveDate, String)> = latest
+        .items
+        .iter()
+        .map(|i| (i.item.deadline, i.item.id.clone()))
+        .collect();
+    items.sort();
+    for (i, (_, item)) in items.into_iter().enumerate() {
+        if i < submit {
+            let evidence = Evidence::parse(SUBMITTED, Vec::new())?;
+            act(store, &owner, &item, &ItemAct::Submit(evidence), today).await?;
+        }
+        if i < verify {
+            let note = Text::parse("note", VERIFIED)?;
+            act(store, &verifier, &item, &ItemAct::Verify { note }, today).await?;
+        }
+    }
+    Ok(true)
 }
 
 async fn act(store: &dyn Store, who: &Actor, item: &str, a: &ItemAct, today: NaiveDate) -> Result<(), DemoError> {

@@ -68,29 +68,28 @@ impl ItemState {
     }
 }
 
-/// Longest assessment period label a plan carries (`2026年第三季度`).
-pub const PERIOD_LABEL_MAX_CHARS: usize = 32;
-
-/// A village's plan as opened: the village, and the assessment period it answers, if named.
+/// A village's plan as opened: the village, and the assessment period that graded it C, which
+/// the plan answers (`standing` decides from the period after it whether the village left C).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanInput {
     pub village_id: String,
-    pub period_label: Option<String>,
+    pub period_id: String,
 }
 
 impl PlanInput {
-    pub fn parse(village_id: &str, period_label: &str) -> Result<Self, Invalid> {
+    pub fn parse(village_id: &str, period_id: &str) -> Result<Self, Invalid> {
         let village = village_id.trim();
-        let label = period_label.trim();
+        let period = period_id.trim();
         let village_r = village
             .is_empty()
             .then(|| Invalid::field("village_id", "field.required", None));
-        let label_r = (label.chars().count() > PERIOD_LABEL_MAX_CHARS || label.chars().any(char::is_control))
-            .then(|| Invalid::field("period_label", "rectification_item.period_label", Some(label)));
-        Invalid::collect([village_r, label_r])?;
+        let period_r = period
+            .is_empty()
+            .then(|| Invalid::field("period_id", "field.required", None));
+        Invalid::collect([village_r, period_r])?;
         Ok(Self {
             village_id: village.to_owned(),
-            period_label: (!label.is_empty()).then(|| label.to_owned()),
+            period_id: period.to_owned(),
         })
     }
 }
@@ -254,14 +253,8 @@ pub fn next(
     let refuse = |key: &'static str| Err(Refusal::Rule(Invalid::field("kind", key, Some(facts.state.as_str()))));
     let is_owner = actor.staff_id == facts.owner_staff_id;
     if let ItemAct::Submit(_) = act {
-        if !is_owner {
-            return refuse("rectification_item.rule_owner_submits");
-        }
-        return match facts.state {
-            Open | Returned | Reopened => Ok(Submitted),
-            Submitted => refuse("rectification_item.rule_already_submitted"),
-            Closed | ClosedNotFixed => refuse("rectification_item.rule_closed"),
-        };
+        owner_may_submit(facts, actor.staff_id)?;
+        return Ok(Submitted);
     }
     // Every other step is the supervisor's, and never on their own item: whoever did the
     // work does not tick it off.
@@ -291,6 +284,21 @@ pub fn next(
             _ => refuse("rectification_item.rule_reopen_needs_closed"),
         },
         ItemAct::Submit(_) => unreachable!("handled above"),
+    }
+}
+
+/// Whether `staff_id` may hand in evidence on the item now: its owner, while it awaits them.
+/// Also what taking in an evidence file for the item asks first.
+pub fn owner_may_submit(facts: &ItemFacts, staff_id: &str) -> Result<(), Refusal> {
+    use ItemState::*;
+    let refuse = |key: &'static str| Err(Refusal::Rule(Invalid::field("kind", key, Some(facts.state.as_str()))));
+    if staff_id != facts.owner_staff_id {
+        return refuse("rectification_item.rule_owner_submits");
+    }
+    match facts.state {
+        Open | Returned | Reopened => Ok(()),
+        Submitted => refuse("rectification_item.rule_already_submitted"),
+        Closed | ClosedNotFixed => refuse("rectification_item.rule_closed"),
     }
 }
 
@@ -492,16 +500,15 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_names_its_village_and_perhaps_its_period() {
-        let p = PlanInput::parse(" v1 ", " 2026年第三季度 ").unwrap();
+    fn a_plan_names_its_village_and_its_period() {
+        let p = PlanInput::parse(" v1 ", " p1 ").unwrap();
+        assert_eq!((p.village_id.as_str(), p.period_id.as_str()), ("v1", "p1"));
+        let e = PlanInput::parse("", "  ").unwrap_err();
+        let fields: Vec<_> = e.fields.iter().map(|f| (f.field.as_str(), f.key)).collect();
         assert_eq!(
-            (p.village_id.as_str(), p.period_label.as_deref()),
-            ("v1", Some("2026年第三季度"))
+            fields,
+            vec![("village_id", "field.required"), ("period_id", "field.required")]
         );
-        assert_eq!(PlanInput::parse("v1", "  ").unwrap().period_label, None);
-        let e = PlanInput::parse("", &"季".repeat(PERIOD_LABEL_MAX_CHARS + 1)).unwrap_err();
-        let keys: Vec<_> = e.fields.iter().map(|f| f.key).collect();
-        assert_eq!(keys, vec!["field.required", "rectification_item.period_label"]);
     }
 
     #[test]

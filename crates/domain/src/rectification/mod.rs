@@ -4,6 +4,7 @@
 
 pub mod item;
 pub mod order;
+pub mod standing;
 
 use crate::error::Invalid;
 

@@ -2,6 +2,7 @@
 //! its follow-up records.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use qinglian_domain::rectification::standing::Standing;
 use serde::Serialize;
 
 /// The official who holds a township post the role model has no role for (the party secretary).
@@ -92,9 +93,26 @@ pub struct VillagePlanRow {
     pub village_name: String,
     pub township_id: String,
     pub township_name: String,
-    /// The assessment period the plan answers, as the township named it.
+    /// The assessment period that graded the village C, which the plan answers, and its label.
+    pub period_id: Option<String>,
     pub period_label: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The first published period after the plan's that graded the village, and the village's
+    /// final grade there: what decides whether it left C.
+    pub next_period_label: Option<String>,
+    pub next_grade: Option<String>,
+    pub next_published_at: Option<DateTime<Utc>>,
+}
+
+impl VillagePlanRow {
+    /// Where the village stands against the rule for leaving C, given the plan's item states.
+    pub fn standing(&self, items: &[qinglian_domain::rectification::item::ItemState]) -> Standing {
+        let next = self
+            .next_grade
+            .as_deref()
+            .and_then(|g| qinglian_domain::rating::Grade::parse("next_grade", g).ok());
+        qinglian_domain::rectification::standing::standing(items, next)
+    }
 }
 
 /// A plan in a list, with how far its items have got.
@@ -102,6 +120,9 @@ pub struct VillagePlanRow {
 pub struct VillagePlanSummary {
     #[serde(flatten)]
     pub plan: VillagePlanRow,
+    /// `awaiting`, `left_c`, `above_c_plan_open` or `still_c` (`domain::rectification::standing`).
+    #[schema(value_type = String)]
+    pub standing: Standing,
     pub items: i64,
     /// Closed out after verification (not counting those closed as not fixed).
     pub closed: i64,
@@ -136,6 +157,16 @@ pub struct RectificationItemEvent {
     pub actor_name: String,
     pub at: DateTime<Utc>,
     pub file_ids: Vec<String>,
+    /// The same files with their names and sizes, for people choosing what to open.
+    pub files: Vec<ItemFile>,
+}
+
+/// An evidence file handed in on an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ItemFile {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -151,5 +182,8 @@ pub struct RectificationItem {
 pub struct VillagePlan {
     #[serde(flatten)]
     pub plan: VillagePlanRow,
+    /// `awaiting`, `left_c`, `above_c_plan_open` or `still_c` (`domain::rectification::standing`).
+    #[schema(value_type = String)]
+    pub standing: Standing,
     pub items: Vec<RectificationItem>,
 }

@@ -264,6 +264,17 @@ macro_rules! ledger_impl {
                 .await?)
             }
 
+            async fn ledger_mark(&self) -> R<[i64; 3]> {
+                let (seq, size, signed): (i64, i64, i64) = sqlx::query_as(
+                    "SELECT CAST(COALESCE((SELECT MAX(seq) FROM ledger_entry), 0) AS BIGINT), \
+                     CAST(COALESCE((SELECT size FROM ledger_meta WHERE id = 1), 0) AS BIGINT), \
+                     CAST(COALESCE((SELECT MAX(size) FROM ledger_checkpoint), 0) AS BIGINT)",
+                )
+                .fetch_one(&self.read)
+                .await?;
+                Ok([seq, size, signed])
+            }
+
             async fn checkpoint_at(&self, size: u64) -> R<Option<CheckpointRow>> {
                 Ok(sqlx::query_as::<_, CheckpointRow>(
                     "SELECT size, root_hash, note, created_at FROM ledger_checkpoint WHERE size = $1",

@@ -89,14 +89,24 @@ macro_rules! rating_impl {
                 Ok(counts)
             }
 
+            /// Items of the plans of this period's C villages, and of the plans answering the
+            /// published period before it whose village this period grades above C (the
+            /// candidates for leaving C), with the village's grade here.
             async fn public_item_rows(&self, period_id: &str) -> R<Vec<PublicPlanItem>> {
                 Ok(sqlx::query_as::<_, PublicPlanItem>(
-                    "SELECT p.village_id, p.id AS plan_id, p.period_label, p.created_at AS plan_created_at, i.id AS item_id, \
+                    "SELECT p.village_id, v.division_code, v.name AS village_name, t.name AS township_name, \
+                     p.id AS plan_id, p.period_id, p.period_label, p.created_at AS plan_created_at, i.id AS item_id, \
                      i.seq, i.title, i.deadline, i.state, \
-                     (SELECT MAX(e.idx) FROM ledger_entry e WHERE e.object_id = i.id AND e.idx IS NOT NULL) AS ledger_idx \
+                     (SELECT MAX(e.idx) FROM ledger_entry e WHERE e.object_id = i.id AND e.idx IS NOT NULL) AS ledger_idx, \
+                     (SELECT COALESCE(r.adjusted_grade, r.computed_grade) FROM rating_result r \
+                      WHERE r.period_id = $1 AND r.village_id = p.village_id) AS grade_here \
                      FROM village_plan p JOIN rectification_item i ON i.plan_id = p.id \
+                     JOIN village v ON v.id = p.village_id JOIN township t ON t.id = p.township_id \
                      WHERE p.village_id IN (SELECT r.village_id FROM rating_result r WHERE r.period_id = $1 \
-                     AND COALESCE(r.adjusted_grade, r.computed_grade) = 'C') ORDER BY p.village_id, p.created_at, p.id, i.seq",
+                     AND COALESCE(r.adjusted_grade, r.computed_grade) = 'C') \
+                     OR p.period_id = (SELECT q.id FROM rating_period q WHERE q.state = 'published' \
+                     AND q.opened_at < (SELECT c.opened_at FROM rating_period c WHERE c.id = $1) ORDER BY q.opened_at DESC LIMIT 1) \
+                     ORDER BY v.division_code, p.created_at, p.id, i.seq",
                 )
                 .bind(period_id)
                 .fetch_all(&self.read)

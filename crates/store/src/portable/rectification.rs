@@ -16,7 +16,16 @@ pub(crate) use rectification_select;
 macro_rules! plan_select {
     () => {
         "SELECT p.id, p.village_id, v.name AS village_name, p.township_id, t.name AS township_name, p.period_label, \
-         p.created_at FROM village_plan p JOIN village v ON v.id = p.village_id JOIN township t ON t.id = p.township_id"
+         p.period_id, p.created_at, \
+         (SELECT q.label FROM rating_period q JOIN rating_result r ON r.period_id = q.id AND r.village_id = p.village_id \
+          WHERE q.state = 'published' AND q.opened_at > pp.opened_at ORDER BY q.opened_at LIMIT 1) AS next_period_label, \
+         (SELECT COALESCE(r.adjusted_grade, r.computed_grade) FROM rating_period q \
+          JOIN rating_result r ON r.period_id = q.id AND r.village_id = p.village_id \
+          WHERE q.state = 'published' AND q.opened_at > pp.opened_at ORDER BY q.opened_at LIMIT 1) AS next_grade, \
+         (SELECT q.published_at FROM rating_period q JOIN rating_result r ON r.period_id = q.id AND r.village_id = p.village_id \
+          WHERE q.state = 'published' AND q.opened_at > pp.opened_at ORDER BY q.opened_at LIMIT 1) AS next_published_at \
+         FROM village_plan p JOIN village v ON v.id = p.village_id JOIN township t ON t.id = p.township_id \
+         LEFT JOIN rating_period pp ON pp.id = p.period_id"
     };
 }
 pub(crate) use plan_select;
@@ -158,9 +167,10 @@ macro_rules! rectification_impl {
                 .bind(&plan.id)
                 .fetch_all(&self.read)
                 .await?;
-                let files: Vec<(String, i64, String)> = sqlx::query_as(
-                    "SELECT f.item_id, f.version, f.evidence_file_id FROM rectification_item_file f \
-                     JOIN rectification_item i ON i.id = f.item_id WHERE i.plan_id = $1 ORDER BY f.evidence_file_id",
+                let files: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT f.item_id, f.version, f.evidence_file_id, e.original_name, b.size FROM rectification_item_file f \
+                     JOIN rectification_item i ON i.id = f.item_id JOIN evidence_file e ON e.id = f.evidence_file_id \
+                     JOIN evidence_blob b ON b.sha256 = e.sha256 WHERE i.plan_id = $1 ORDER BY f.evidence_file_id",
                 )
                 .bind(&plan.id)
                 .fetch_all(&self.read)
@@ -180,12 +190,19 @@ macro_rules! rectification_impl {
                                 actor_name: e.5.clone(),
                                 at: e.6,
                                 file_ids: files.iter().filter(|f| f.0 == item.id && f.1 == e.1).map(|f| f.2.clone()).collect(),
+                                files: files
+                                    .iter()
+                                    .filter(|f| f.0 == item.id && f.1 == e.1)
+                                    .map(|f| ItemFile { id: f.2.clone(), name: f.3.clone(), size: f.4 })
+                                    .collect(),
                             })
                             .collect();
                         RectificationItem { overdue: is_overdue(state, item.deadline, today), item, events }
                     })
-                    .collect();
-                Ok(VillagePlan { plan, items })
+                    .collect::<Vec<_>>();
+                let states: Vec<ItemState> =
+                    items.iter().map(|i| ItemState::parse(&i.item.state).unwrap_or(ItemState::Open)).collect();
+                Ok(VillagePlan { standing: plan.standing(&states), plan, items })
             }
 
             async fn rect_reload(&self, id: &str, today: chrono::NaiveDate) -> R<RectificationOrder> {
@@ -483,7 +500,9 @@ macro_rules! rectification_impl {
                     .map(|plan| {
                         let mine: Vec<_> = items.iter().filter(|i| i.0 == plan.id).collect();
                         let state = |s: &str| ItemState::parse(s).unwrap_or(ItemState::Open);
+                        let states: Vec<ItemState> = mine.iter().map(|i| state(&i.1)).collect();
                         VillagePlanSummary {
+                            standing: plan.standing(&states),
                             items: mine.len() as i64,
                             closed: mine.iter().filter(|i| state(&i.1) == ItemState::Closed).count() as i64,
                             overdue: mine.iter().filter(|i| is_overdue(state(&i.1), i.2, today)).count() as i64,
@@ -511,22 +530,39 @@ macro_rules! rectification_impl {
                     .await?
                     .filter(|t: &String| reach.covers_township(t))
                     .ok_or_else(unknown)?;
+                // The period that graded the village C: decided, and C there (`standing`).
+                let period: (String, String) = sqlx::query_as("SELECT label, state FROM rating_period WHERE id = $1")
+                    .bind(&input.period_id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .ok_or_else(|| Invalid::field("period_id", "rectification.plan_period_unknown", Some(&input.period_id)))?;
+                let grade: Option<String> = sqlx::query_scalar(
+                    "SELECT COALESCE(adjusted_grade, computed_grade) FROM rating_result WHERE period_id = $1 AND village_id = $2",
+                )
+                .bind(&input.period_id)
+                .bind(&input.village_id)
+                .fetch_optional(&self.read)
+                .await?;
+                let grade = grade.and_then(|g| qinglian_domain::rating::Grade::parse("grade", &g).ok());
+                qinglian_domain::rectification::standing::check_plan_period(&period.1, grade)?;
                 let id = new_id();
                 let now = Utc::now();
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
-                    "INSERT INTO village_plan (id, village_id, township_id, period_label, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO village_plan (id, village_id, township_id, period_id, period_label, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(&id)
                 .bind(&input.village_id)
                 .bind(&township)
-                .bind(&input.period_label)
+                .bind(&input.period_id)
+                .bind(&period.0)
                 .bind(&actor.staff_id)
                 .bind(now)
                 .execute(&mut *tx)
                 .await
-                .map_err(constraint("village_id", Some(&input.village_id), "village_id"))?;
-                let detail = format!("village {} period {}", input.village_id, input.period_label.as_deref().unwrap_or("-"));
+                .map_err(constraint("period_id", Some(&period.0), "village_id"))?;
+                let detail = format!("village {} period {}", input.village_id, input.period_id);
                 self.audit_tx(&mut tx, actor, AuditAction::VillagePlanCreate, Some(&id), Some(&detail)).await?;
                 tx.commit().await?;
                 let row = self.plan_row(&qinglian_domain::scope::Reach::everything(), &id).await?;
@@ -612,6 +648,20 @@ macro_rules! rectification_impl {
                         (t.as_str(), &[][..])
                     }
                 };
+                // Evidence is what the submitter took in themself: nobody hands in another's file.
+                for f in files {
+                    let by: Option<Option<String>> = sqlx::query_scalar("SELECT staff_id FROM evidence_file WHERE id = $1")
+                        .bind(f)
+                        .fetch_optional(&self.read)
+                        .await?;
+                    match by {
+                        None => return Err(Invalid::field("file_ids", "field.unknown_id", Some(f)).into()),
+                        Some(by) if by.as_deref() != Some(staff_id.as_str()) => {
+                            return Err(Invalid::field("file_ids", "rectification_item.file_not_yours", Some(f)).into());
+                        }
+                        Some(_) => {}
+                    }
+                }
                 let now = Utc::now();
                 let mut tx = self.begin_write().await?;
                 let done = sqlx::query("UPDATE rectification_item SET state = $2, version = version + 1 WHERE id = $1 AND version = $3")
@@ -651,6 +701,43 @@ macro_rules! rectification_impl {
                 self.audit_tx(&mut tx, actor, AuditAction::RectificationItemAct, Some(item_id), Some(&detail)).await?;
                 tx.commit().await?;
                 self.plan_detail(plan, today).await
+            }
+
+            async fn item_file_allowed(&self, actor: &Actor, reach: &qinglian_domain::scope::Reach, item_id: &str) -> R<()> {
+                use qinglian_domain::rectification::item::{ItemFacts, ItemState, owner_may_submit};
+                let found: Option<(String, String, String, i64)> =
+                    sqlx::query_as("SELECT plan_id, owner_staff_id, state, version FROM rectification_item WHERE id = $1")
+                        .bind(item_id)
+                        .fetch_optional(&self.read)
+                        .await?;
+                let (plan_id, owner, state, version) = found.ok_or(StoreError::NotFound)?;
+                self.plan_row(reach, &plan_id).await?;
+                let facts = ItemFacts {
+                    state: ItemState::parse(&state).ok_or_else(|| Invalid::field("state", "rectification.state_unknown", Some(&state)))?,
+                    version,
+                    owner_staff_id: owner,
+                };
+                owner_may_submit(&facts, actor.staff_id.as_deref().unwrap_or_default()).map_err(crate::portable::rectification::refused)
+            }
+
+            async fn item_evidence(&self, reach: &qinglian_domain::scope::Reach, item_id: &str, file_id: &str) -> R<crate::evidence::EvidenceFile> {
+                let plan_id: String = sqlx::query_scalar(
+                    "SELECT i.plan_id FROM rectification_item i JOIN rectification_item_file f ON f.item_id = i.id \
+                     WHERE i.id = $1 AND f.evidence_file_id = $2 LIMIT 1",
+                )
+                .bind(item_id)
+                .bind(file_id)
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                self.plan_row(reach, &plan_id).await?;
+                Ok(sqlx::query_as::<_, crate::evidence::EvidenceFile>(concat!(
+                    crate::portable::evidence::evidence_select!(),
+                    " WHERE f.id = $1"
+                ))
+                .bind(file_id)
+                .fetch_one(&self.read)
+                .await?)
             }
         }
     };

@@ -84,6 +84,16 @@ pub async fn download(
         reach: &reach,
     };
     let file = state.store.get_evidence(&viewer, &id).await?;
+    Ok(stream(&state, &user.actor, &file).await?)
+}
+
+/// Streams an evidence file the caller may read, as a recorded download: the custody event
+/// (with its audit row and log entry) is written before the first byte leaves.
+pub(crate) async fn stream(
+    state: &AppState,
+    actor: &qinglian_store::model::Actor,
+    file: &EvidenceFile,
+) -> Result<Response, AppError> {
     let key = file
         .key()
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("evidence row with a malformed key")))?;
@@ -94,7 +104,7 @@ pub async fn download(
     // The download is on the record before the first byte leaves.
     state
         .store
-        .record_custody(&user.actor, &file.id, CustodyKind::Download, None)
+        .record_custody(actor, &file.id, CustodyKind::Download, None)
         .await?;
     let mut response = Body::from_stream(read.stream).into_response();
     let h = response.headers_mut();

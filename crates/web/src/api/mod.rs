@@ -5,7 +5,7 @@ pub(crate) mod campaigns;
 pub(crate) mod cases;
 pub(crate) mod cross_handling;
 mod divisions;
-mod evidence;
+pub(crate) mod evidence;
 mod evidence_upload;
 pub(crate) mod governance;
 pub(crate) mod inspection;
@@ -110,19 +110,6 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(village_plans::get_plan))
         .routes(routes!(village_plans::add_item))
         .routes(routes!(village_plans::act))
-        .split_for_parts()
-}
-
-/// The evidence upload endpoints, apart from the others because their bodies are streamed to
-/// disk without the request-size limit (each is bounded by its declared `Upload-Length`).
-pub fn upload_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::new()
-        .routes(routes!(evidence_upload::options, evidence_upload::create))
-        .routes(routes!(
-            evidence_upload::head,
-            evidence_upload::patch,
-            evidence_upload::terminate
-        ))
         .routes(routes!(governance::get_rotation, governance::set_rotation))
         .routes(routes!(governance::list_meetings, governance::record_meeting))
         .routes(routes!(governance::get_report, governance::save_report))
@@ -143,10 +130,27 @@ pub fn upload_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The rating's spreadsheet import, apart because its body may be larger than other requests
-/// (up to `rating::IMPORT_MAX_BYTES`, checked by the handler before it reads).
+/// The evidence upload endpoints, apart from the others because their bodies are streamed to
+/// disk without the request-size limit (each is bounded by its declared `Upload-Length`).
+pub fn upload_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::new()
+        .routes(routes!(evidence_upload::options, evidence_upload::create))
+        .routes(routes!(
+            evidence_upload::head,
+            evidence_upload::patch,
+            evidence_upload::terminate
+        ))
+        .split_for_parts()
+}
+
+/// The rating's spreadsheet import and a plan item's evidence files, apart because their bodies
+/// may be larger than other requests (each handler checks its own cap before it reads:
+/// `rating::IMPORT_MAX_BYTES`, `village_plans::ITEM_FILE_MAX_BYTES`).
 pub fn import_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::new().routes(routes!(rating::import)).split_for_parts()
+    OpenApiRouter::new()
+        .routes(routes!(rating::import))
+        .routes(routes!(village_plans::take_in_file))
+        .split_for_parts()
 }
 
 /// Who may call each API operation; the matrix test checks it against the OpenAPI document
@@ -298,6 +302,11 @@ pub const ACCESS: &[(&str, &str, Access)] = {
         ("GET", "/api/v1/village-plans/{id}", Can(ReadRectification)),
         ("POST", "/api/v1/village-plans/{id}/items", Can(IssueRectification)),
         ("POST", "/api/v1/rectification-items/{id}/acts", Can(IssueRectification)),
+        (
+            "POST",
+            "/api/v1/rectification-items/{id}/files",
+            Can(IssueRectification),
+        ),
     ]
 };
 

@@ -147,25 +147,34 @@ pub async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> Res<Saved> {
-    let bytes = read_upload(&headers, body).await?;
+    let bytes = read_upload(
+        &headers,
+        body,
+        crate::rating::IMPORT_MAX_BYTES,
+        "rating.import.too_large",
+    )
+    .await?;
     let saved = crate::rating::import(state.store.as_ref(), &user.actor, &reach, &id, &bytes).await?;
     Ok(ApiJson(Saved { saved }))
 }
 
-/// Reads an upload of at most `IMPORT_MAX_BYTES`, refusing a larger declared length before
-/// reading anything.
-pub(crate) async fn read_upload(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, AppError> {
-    let too_large = || AppError::Invalid(qinglian_domain::Invalid::field("file", "rating.import.too_large", None));
+/// Reads an upload of at most `max` bytes, refusing a larger declared length before reading
+/// anything; `too_large` names the refusal for field `file`.
+pub(crate) async fn read_upload(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+    too_large: &'static str,
+) -> Result<axum::body::Bytes, AppError> {
+    let refuse = || AppError::Invalid(qinglian_domain::Invalid::field("file", too_large, None));
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > crate::rating::IMPORT_MAX_BYTES) {
-        return Err(too_large());
+    if declared.is_some_and(|n| n > max) {
+        return Err(refuse());
     }
-    axum::body::to_bytes(body, crate::rating::IMPORT_MAX_BYTES)
-        .await
-        .map_err(|_| too_large())
+    axum::body::to_bytes(body, max).await.map_err(|_| refuse())
 }
 
 /// The value template of the villages within reach, with the values entered so far.

@@ -4,15 +4,19 @@
 //! sends it back. Another township's plan is 404; a refused step is 422 naming the rule; a
 //! stale version is 409.
 
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use qinglian_domain::Invalid;
+use qinglian_domain::evidence::{FileName, MediaType};
 use qinglian_domain::rectification::item::{ItemAct, ItemInput, PlanInput};
-use qinglian_store::model::{VillagePlan, VillagePlanSummary};
+use qinglian_store::model::{ItemFile, VillagePlan, VillagePlanSummary};
 use serde::Deserialize;
 
 use super::cross_handling::today;
+use super::rating::read_upload;
 use crate::auth::cap;
-use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiQuery, AppError, ErrorBody};
 use crate::scope::ApiScoped;
 use crate::state::AppState;
 
@@ -32,9 +36,9 @@ pub async fn list_plans(
 pub struct NewPlan {
     /// A village of the caller's township.
     pub village_id: String,
-    /// The assessment period the plan answers (`2026年第三季度`), if any.
-    #[serde(default)]
-    pub period_label: String,
+    /// The assessment period that graded the village C, which the plan answers: confirmed or
+    /// published.
+    pub period_id: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/village-plans", tag = "rectification", request_body = NewPlan,
@@ -44,7 +48,7 @@ pub async fn create_plan(
     ApiScoped(user, reach, _): ApiScoped<cap::IssueRectification>,
     ApiJson(b): ApiJson<NewPlan>,
 ) -> Result<(StatusCode, ApiJson<VillagePlan>), ApiError> {
-    let input = PlanInput::parse(&b.village_id, &b.period_label)?;
+    let input = PlanInput::parse(&b.village_id, &b.period_id)?;
     let plan = state.store.create_village_plan(&user.actor, &reach, &input).await?;
     Ok((StatusCode::CREATED, ApiJson(plan)))
 }
@@ -117,5 +121,55 @@ pub async fn act(
             .store
             .act_on_rectification_item(&user.actor, &reach, &id, &act, b.version, today())
             .await?,
+    ))
+}
+
+/// Largest evidence file handed in on a plan item: photos and scanned minutes, not video.
+pub const ITEM_FILE_MAX_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FileQuery {
+    /// The file's name as chosen on the owner's device.
+    pub name: String,
+}
+
+/// The item's owner takes in one evidence file (the request body, `Content-Type` as declared)
+/// before submitting; the answer's id goes into the submission's `file_ids`. Only the owner,
+/// only while the item awaits them, at most `ITEM_FILE_MAX_BYTES`.
+#[utoipa::path(post, path = "/api/v1/rectification-items/{id}/files", tag = "rectification",
+    params(("id" = String, Path), FileQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = ItemFile), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn take_in_file(
+    State(state): State<AppState>,
+    ApiScoped(user, reach, _): ApiScoped<cap::IssueRectification>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<FileQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, ApiJson<ItemFile>), ApiError> {
+    let name = FileName::parse("name", &q.name)?;
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(MediaType::OCTET_STREAM);
+    let media = MediaType::parse("filetype", declared)?;
+    // Refused before a byte is read or stored.
+    state.store.item_file_allowed(&user.actor, &reach, &id).await?;
+    let bytes = read_upload(&headers, body, ITEM_FILE_MAX_BYTES, "rectification_item.file_too_large").await?;
+    if bytes.is_empty() {
+        return Err(AppError::Invalid(Invalid::field("file", "rectification_item.file_empty", None)).into());
+    }
+    let file = state
+        .evidence
+        .take_in(state.store.as_ref(), &user.actor, name, media, bytes.to_vec())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(ItemFile {
+            id: file.id,
+            name: file.original_name,
+            size: file.size,
+        }),
     ))
 }

@@ -577,6 +577,11 @@ fn rectification_routes(r: Registrar) -> Registrar {
         &[("POST", Can(IssueRectification))],
     )
     .route(
+        "/staff/rectification-items/{id}/files/{file}",
+        get(village_plans::file),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
         "/staff/org/townships/{id}/party-secretary",
         post(org::set_party_secretary),
         &[("POST", Can(EditOrg))],

@@ -88,6 +88,8 @@ pub struct PlanRow {
     pub items: i64,
     pub closed: i64,
     pub overdue: i64,
+    /// Plans whose village left C (整转).
+    pub left_c: i64,
 }
 
 impl PlanRow {
@@ -96,6 +98,7 @@ impl PlanRow {
         self.items += p.items;
         self.closed += p.closed;
         self.overdue += p.overdue;
+        self.left_c += i64::from(p.standing == qinglian_domain::rectification::standing::Standing::LeftC);
     }
 }
 

@@ -98,6 +98,7 @@ pub(super) fn workbook(f: &Figures, t: Tr, total_key: &str) -> anyhow::Result<Ve
         "rating.plan_items",
         "plan.state.closed",
         "rectification.overdue",
+        "plan.standing.left_c",
     ]
     .iter()
     .enumerate()
@@ -113,7 +114,7 @@ pub(super) fn workbook(f: &Figures, t: Tr, total_key: &str) -> anyhow::Result<Ve
         let r = i as u32 + 1;
         sheet.write_string(r, 0, name)?;
         sheet.write_number(r, 1, f64::from(p.plans))?;
-        for (c, n) in [p.items, p.closed, p.overdue].iter().enumerate() {
+        for (c, n) in [p.items, p.closed, p.overdue, p.left_c].iter().enumerate() {
             sheet.write_number(r, c as u16 + 2, *n as f64)?;
         }
     }

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use qinglian_domain::access::Action;
 use qinglian_domain::rectification::item::{ItemAct, ItemInput, ItemState, PlanInput};
 use qinglian_domain::scope::Reach;
-use qinglian_store::model::{PageRequest, Staff, Village, VillageFilter, VillagePlan, VillagePlanSummary};
+use qinglian_store::model::{
+    PageRequest, RatingPeriod, Staff, Village, VillageFilter, VillagePlan, VillagePlanSummary,
+};
 use serde::Deserialize;
 
 use super::{local_time, render, render_status};
@@ -27,6 +29,8 @@ struct ListPage {
     plans: Vec<VillagePlanSummary>,
     may_issue: bool,
     villages: Vec<Village>,
+    /// Decided periods (confirmed or published), newest first: what a plan may answer.
+    periods: Vec<RatingPeriod>,
     errors: Vec<FieldProblem>,
 }
 
@@ -71,6 +75,13 @@ async fn list_page(
         } else {
             Vec::new()
         },
+        periods: if may_issue {
+            let mut periods = state.store.list_periods().await.map_err(err)?;
+            periods.retain(|p| p.state != "open");
+            periods
+        } else {
+            Vec::new()
+        },
         may_issue,
         errors,
     })
@@ -89,7 +100,7 @@ pub struct PlanForm {
     #[serde(default)]
     village_id: String,
     #[serde(default)]
-    period_label: String,
+    period_id: String,
 }
 
 /// `POST /staff/village-plans`
@@ -99,7 +110,7 @@ pub async fn create(
     PageForm(f): PageForm<PlanForm>,
 ) -> Result<Response, PageError> {
     let result = async {
-        let input = PlanInput::parse(&f.village_id, &f.period_label)?;
+        let input = PlanInput::parse(&f.village_id, &f.period_id)?;
         Ok::<_, AppError>(state.store.create_village_plan(&user.actor, &reach, &input).await?)
     }
     .await;
@@ -113,6 +124,15 @@ pub async fn create(
     }
 }
 
+/// A step in an item's history: label key, text, who, when, and the files handed in with it.
+struct HistoryLine {
+    kind_key: String,
+    body: String,
+    actor: String,
+    at: String,
+    files: Vec<qinglian_store::model::ItemFile>,
+}
+
 /// An item as the plan's page shows it, with the steps the user may offer.
 struct ItemView {
     id: String,
@@ -123,9 +143,10 @@ struct ItemView {
     expected_result: String,
     state_key: String,
     overdue: bool,
+    /// The owner has the next move: the form offers evidence files.
+    awaits_owner: bool,
     version: i64,
-    /// Kind, text, actor, time, evidence file ids.
-    history: Vec<(String, String, String, String, String)>,
+    history: Vec<HistoryLine>,
     /// Steps the item's state allows: kind and label key. Who may take them is the store's
     /// check; the page only leaves out steps no one could take now.
     steps: Vec<(&'static str, &'static str)>,
@@ -184,18 +205,17 @@ async fn plan_page(
                 expected_result: i.item.expected_result.clone(),
                 state_key: format!("plan.state.{}", i.item.state),
                 overdue: i.overdue,
+                awaits_owner: st.awaits_owner(),
                 version: i.item.version,
                 history: i
                     .events
                     .iter()
-                    .map(|e| {
-                        (
-                            format!("plan.act.{}", e.kind),
-                            e.body.clone(),
-                            e.actor_name.clone(),
-                            local_time(&e.at),
-                            e.file_ids.join("、"),
-                        )
+                    .map(|e| HistoryLine {
+                        kind_key: format!("plan.act.{}", e.kind),
+                        body: e.body.clone(),
+                        actor: e.actor_name.clone(),
+                        at: local_time(&e.at),
+                        files: e.files.clone(),
                     })
                     .collect(),
                 steps: steps(st),
@@ -336,4 +356,22 @@ pub async fn act(
         }
         Err(e) => Err(PageError::new(e, t.lang)),
     }
+}
+
+/// `GET /staff/rectification-items/{id}/files/{file}`: an evidence file handed in on the item,
+/// for whoever may read its plan (the supervisor who verifies it above all), as a recorded
+/// download.
+pub async fn file(
+    State(state): State<AppState>,
+    Scoped(user, t, reach, _): Scoped<cap::ReadRectification>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let found = state
+        .store
+        .item_evidence(&reach, &id, &file)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))?;
+    crate::api::evidence::stream(&state, &user.actor, &found)
+        .await
+        .map_err(|e| PageError::new(e, t.lang))
 }

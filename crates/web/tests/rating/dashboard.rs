@@ -101,11 +101,7 @@ pub async fn story(app: common::TestApp) {
         .date_naive();
     let plan = app
         .store
-        .create_village_plan(
-            &a,
-            &all,
-            &PlanInput::parse(&app.fixture.village_east, "2026年第三季度").unwrap(),
-        )
+        .create_village_plan(&a, &all, &PlanInput::parse(&app.fixture.village_east, &first).unwrap())
         .await
         .unwrap();
     let owner = app
@@ -157,7 +153,11 @@ pub async fn story(app: common::TestApp) {
     );
     assert_eq!(
         table(&page, "plan-progress")[1..],
-        [row(&["东溪镇", "1", "2", "0", "0"]), row(&["全县", "1", "2", "0", "0"])]
+        [
+            row(&["东溪镇", "1", "2", "0", "0", "0"]),
+            row(&["全县", "1", "2", "0", "0", "0"])
+        ],
+        "上坪村 is graded B in the second period, but its two items are open: not out of C"
     );
     assert!(page.contains("/assets/rating-charts.js") && page.contains("id=\"chart-transitions\""));
     let r = app.url("/assets/rating-charts.js");
@@ -219,7 +219,10 @@ pub async fn story(app: common::TestApp) {
         ]
     );
     assert_eq!(table(&page, "c-series")[1][2], "1");
-    assert_eq!(table(&page, "plan-progress")[2], row(&["合计", "1", "2", "0", "0"]));
+    assert_eq!(
+        table(&page, "plan-progress")[2],
+        row(&["合计", "1", "2", "0", "0", "0"])
+    );
     assert!(!page.contains("西岭乡"));
 
     // Roles without the right are refused; an unknown period is not found.

@@ -49,6 +49,9 @@ pub async fn story(app: common::TestApp) {
             .unwrap();
     }
 
+    // The review confirms the grades: a plan can answer the period from now on.
+    app.store.confirm_period(&a, &pid).await.unwrap();
+
     // Before publication the period is not there for the public, and the list is empty.
     assert_eq!(anonymous(&app, &format!("/rating/{pid}")).await.0, 404);
     let (status, list) = anonymous(&app, "/rating").await;
@@ -68,7 +71,7 @@ pub async fn story(app: common::TestApp) {
     let r = sec
         .post_json(
             app.url("/api/v1/village-plans"),
-            json!({"village_id": f.village_east, "period_label": label}),
+            json!({"village_id": f.village_east, "period_id": pid}),
         )
         .await;
     assert_eq!(r.status(), 201);
@@ -93,7 +96,6 @@ pub async fn story(app: common::TestApp) {
         .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 
-    app.store.confirm_period(&a, &pid).await.unwrap();
     app.store.publish_period(&a, &pid).await.unwrap();
     let state = app.state();
     qinglian_web::ledger::integrate(&state).await.unwrap();
