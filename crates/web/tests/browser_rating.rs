@@ -67,6 +67,9 @@ async fn a_plan_item_from_submission_to_close_out_and_the_village_leaving_c_in_p
     let profile = tempfile::tempdir().unwrap();
     let web = browser(&driver, profile.path()).await;
     let evidence = "公开栏已按月更新，附照片（内部佐证材料）";
+    let photos = tempfile::tempdir().unwrap();
+    let photo = photos.path().join("公开栏照片.jpg");
+    std::fs::write(&photo, (0..30_000u32).map(|i| (i % 253) as u8).collect::<Vec<u8>>()).unwrap();
     let result = async {
         // The party secretary opens the plan and adds an item owned by themself.
         sign_in(&web, &app, "partysec", "党委书记甲").await?;
@@ -110,8 +113,16 @@ async fn a_plan_item_from_submission_to_close_out_and_the_village_leaving_c_in_p
         .await?;
         let plan_url = web.current_url().await?.to_string();
 
-        // The owner hands in evidence; a supervisor must verify it.
+        // The owner hands in evidence with a photo chosen on the device; a supervisor must
+        // verify it.
+        web.find(By::Css("#item-1 input[type=file]"))
+            .await?
+            .send_keys(photo.to_str().unwrap())
+            .await?;
         item_step(&web, "提交佐证", evidence, "待核验").await?;
+        let link = web.find(By::Css("#item-1 ol.history a.item-file")).await?;
+        assert_eq!(link.text().await?, "公开栏照片.jpg");
+        assert!(link.attr("href").await?.unwrap_or_default().contains("/files/"));
         sign_out(&web).await?;
 
         // The township's discipline secretary sends it back once, then verifies and closes it.
@@ -125,6 +136,11 @@ async fn a_plan_item_from_submission_to_close_out_and_the_village_leaving_c_in_p
         sign_out(&web).await?;
         sign_in(&web, &app, "secretary", "书记丁").await?;
         web.goto(&plan_url).await?;
+        assert_eq!(
+            web.find_all(By::Css("#item-1 input[type=file]")).await?.len(),
+            0,
+            "only the owner's step takes files"
+        );
         item_step(&web, "核验销号", "经现场核查，整改到位，予以销号", "已销号").await?;
         let history = web.find(By::Css("#item-1 ol.history")).await?.text().await?;
         assert_eq!(history.matches("提交佐证").count(), 2, "{history}");
