@@ -137,7 +137,12 @@ async fn story(db: TestDb) {
 
     // A plan item's steps are kept the same way.
     let plan = store
-        .create_village_plan(&as_(&party), &all, &PlanInput::parse(&v.id, "").unwrap())
+        .create_village_plan(
+            &as_(&party),
+            &all,
+            &PlanInput::parse(&v.id, "").unwrap(),
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     let item = ItemInput::parse("公开栏更新", &party, "2026-12-01", "按月公开", today).unwrap();
