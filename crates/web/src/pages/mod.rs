@@ -14,6 +14,7 @@ mod inspection_pdf;
 mod inspection_stats;
 mod ledger;
 mod login;
+mod monthly_reports;
 mod org;
 mod people;
 mod portal;
@@ -574,6 +575,26 @@ fn rectification_routes(r: Registrar) -> Registrar {
     .route(
         "/staff/rectification-items/{id}/acts",
         post(village_plans::act),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/village-plans/{id}/monthly-reports",
+        post(monthly_reports::file),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/monthly-reports/overdue",
+        get(monthly_reports::overdue),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/monthly-reports/{id}",
+        get(monthly_reports::show),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/monthly-reports/{id}/hearing",
+        post(monthly_reports::hear),
         &[("POST", Can(IssueRectification))],
     )
     .route(

@@ -105,6 +105,7 @@ pub async fn story(app: common::TestApp) {
             &a,
             &all,
             &PlanInput::parse(&app.fixture.village_east, "2026年第三季度").unwrap(),
+            chrono::Utc::now(),
         )
         .await
         .unwrap();
