@@ -2,16 +2,19 @@
 //! assessment period graded C, with three rectification items each. The villages the second
 //! period lifts out of C have every item closed out (submitted by its owner, verified by the
 //! township's discipline secretary); the others show an item closed, one awaiting verification
-//! and one still open, so the public list and the staff pages have every state to show.
+//! and one still open, so the public list and the staff pages have every state to show. Each
+//! plan was opened a few months back, so that its monthly reports (`reports`) have a history.
 
-use chrono::{Duration, NaiveDate};
-use qinglian_domain::inspection::Text;
+use chrono::{Datelike, Duration, Months, NaiveDate};
+use qinglian_domain::inspection::{CHINA, Text};
 use qinglian_domain::rating::Grade;
 use qinglian_domain::rectification::item::{Evidence, ItemAct, ItemInput, PlanInput};
 use qinglian_domain::role::Role;
 use qinglian_domain::scope::Reach;
 use qinglian_store::Store;
 use qinglian_store::model::Actor;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use super::{DemoError, acting, at};
 
@@ -37,13 +40,26 @@ const ITEMS: [(&str, &str, i64); 3] = [
 const SUBMITTED: &str = "已按要求整改，附整改前后照片及会议记录，请予核验。";
 const VERIFIED: &str = "经现场核查，整改到位，予以销号。";
 
-/// Writes the plans; returns how many villages got one.
-pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) -> Result<usize, DemoError> {
+/// A plan as written, for the monthly reports that follow it.
+pub(super) struct Written {
+    pub plan_id: String,
+    pub township_id: String,
+    pub opened_on: NaiveDate,
+}
+
+/// Writes the plans, each opened some months before `today` (drawn from the seed) so that it
+/// has months of reports behind it; returns them.
+pub(super) async fn write(
+    store: &dyn Store,
+    actor: &Actor,
+    seed: u64,
+    today: NaiveDate,
+) -> Result<Vec<Written>, DemoError> {
     let all = Reach::everything();
     let periods = store.list_periods().await.map_err(at("village plans"))?;
     // Newest first: the second period, then the first.
     let (Some(second), Some(first)) = (periods.first(), periods.get(1)) else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let before = store
         .period_results(&all, &first.id)
@@ -54,7 +70,8 @@ pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) ->
         .await
         .map_err(at("village plans"))?;
     let staff = store.all_staff().await.map_err(at("village plans"))?;
-    let mut written = 0;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x504c_414e_53);
+    let mut written = Vec::new();
     for r in before.iter().filter(|r| r.grade() == Grade::C) {
         let left_c = after
             .iter()
@@ -72,10 +89,25 @@ pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) ->
             continue;
         };
         let (owner, verifier) = (acting(actor, owner), acting(actor, verifier));
+        // Opened three to five months back, on a working morning.
+        let opened_on = today
+            .checked_sub_months(Months::new(rng.random_range(3..=5)))
+            .unwrap_or(today)
+            .with_day(rng.random_range(1..=28))
+            .unwrap_or(today);
+        let opened_at = opened_on
+            .and_hms_opt(9, 30, 0)
+            .and_then(|t| t.and_local_timezone(CHINA).single())
+            .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
         let plan = store
-            .create_village_plan(actor, &all, &PlanInput::parse(&r.village_id, &first.label)?)
+            .create_village_plan(actor, &all, &PlanInput::parse(&r.village_id, &first.label)?, opened_at)
             .await
             .map_err(at("village plans"))?;
+        written.push(Written {
+            plan_id: plan.plan.id.clone(),
+            township_id: r.township_id.clone(),
+            opened_on,
+        });
         let mut latest = plan;
         for (title, expected, days) in ITEMS {
             let input = ItemInput::parse(
@@ -110,7 +142,6 @@ pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) ->
                 act(store, &verifier, &item, &ItemAct::Verify { note }, today).await?;
             }
         }
-        written += 1;
     }
     Ok(written)
 }
