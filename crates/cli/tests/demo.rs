@@ -817,6 +817,31 @@ async fn rating_periods(store: &Store) {
         c1 - c2,
         "every village lifted above C left C with its plan closed"
     );
+    // Monthly reports: months of them behind every plan, most heard, one awaiting its hearing,
+    // and missing months showing overdue (in the plan's schedule and in the overdue list).
+    let now = chrono::Utc::now()
+        .with_timezone(&qinglian_domain::inspection::CHINA)
+        .date_naive();
+    let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &plans {
+        let s = store.monthly_report_schedule(&all, &p.plan.id, now).await.unwrap();
+        // The first period's plans were opened three to five months back, the second's one to two.
+        let least = if p.plan.period_id.as_deref() == Some(periods[1].id.as_str()) { 3 } else { 1 };
+        assert!(s.months.len() >= least, "{:?}", s.months);
+        for m in s.months {
+            *statuses.entry(m.status).or_default() += 1;
+        }
+    }
+    eprintln!("demo monthly reports: {statuses:?}");
+    let count = |k: &str| statuses.get(k).copied().unwrap_or(0);
+    assert_eq!(count("filed"), 1, "{statuses:?}");
+    assert!(count("overdue") >= 1, "{statuses:?}");
+    assert!(
+        count("heard") > count("overdue") + count("filed") + count("due"),
+        "{statuses:?}"
+    );
+    let overdue = store.overdue_monthly_reports(&all, now).await.unwrap();
+    assert_eq!(overdue.len(), count("overdue"));
     let values = store.period_values(&all, &periods[1].id).await.unwrap();
     let open: f64 = values
         .iter()

@@ -103,10 +103,13 @@ pub enum AuditAction {
     VillagePlanCreate,
     RectificationItemAdd,
     RectificationItemAct,
+    MonthlyReportFile,
+    MonthlyReportHear,
+    MonthlyReportView,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 96] = [
+    pub const ALL: [AuditAction; 99] = [
         Self::CountySet,
         Self::TownshipCreate,
         Self::TownshipRename,
@@ -203,6 +206,9 @@ impl AuditAction {
         Self::VillagePlanCreate,
         Self::RectificationItemAdd,
         Self::RectificationItemAct,
+        Self::MonthlyReportFile,
+        Self::MonthlyReportHear,
+        Self::MonthlyReportView,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -303,6 +309,9 @@ impl AuditAction {
             Self::VillagePlanCreate => "village_plan.create",
             Self::RectificationItemAdd => "rectification_item.add",
             Self::RectificationItemAct => "rectification_item.act",
+            Self::MonthlyReportFile => "monthly_report.file",
+            Self::MonthlyReportHear => "monthly_report.hear",
+            Self::MonthlyReportView => "monthly_report.view",
         }
     }
 

@@ -18,7 +18,8 @@ use std::sync::Arc;
 pub use error::StoreError;
 pub use repo::{
     AccountRepo, ArticleRepo, AuditRepo, CampaignRepo, CrossHandlingRepo, DivisionRepo, EvidenceRepo, InspectionRepo,
-    JobRepo, LedgerRepo, OrgRepo, RatingRepo, RectificationRepo, ScopeRepo, Store, ZoneGovernanceRepo,
+    JobRepo, LedgerRepo, MonthlyReportRepo, OrgRepo, RatingRepo, RectificationRepo, ScopeRepo, Store,
+    ZoneGovernanceRepo,
 };
 
 /// The storage the deployment is configured for.

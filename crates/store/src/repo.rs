@@ -723,11 +723,13 @@ pub trait RectificationRepo: Send + Sync {
     async fn list_village_plans(&self, reach: &Reach, today: chrono::NaiveDate) -> R<Vec<VillagePlanSummary>>;
     async fn get_village_plan(&self, reach: &Reach, id: &str, today: chrono::NaiveDate) -> R<VillagePlan>;
     /// Opens a plan for a village within reach (another township's village is unknown).
+    /// `opened_at` is when it was opened: its month is the first that owes a monthly report.
     async fn create_village_plan(
         &self,
         actor: &Actor,
         reach: &Reach,
         input: &qinglian_domain::rectification::item::PlanInput,
+        opened_at: DateTime<Utc>,
     ) -> R<VillagePlan>;
     /// Adds an item; its owner must be posted to the plan's township.
     async fn add_rectification_item(
@@ -757,6 +759,45 @@ pub trait RectificationRepo: Send + Sync {
     async fn item_evidence(&self, reach: &Reach, item_id: &str, file_id: &str) -> R<crate::evidence::EvidenceFile>;
 }
 
+/// Monthly reports (月度汇报) of village plans to the township's party secretary: the months a
+/// plan owes (`rectification::report`), filing, hearing, and the archive. A plan or report
+/// outside the caller's reach is `NotFound`.
+#[async_trait]
+pub trait MonthlyReportRepo: Send + Sync {
+    /// Every month the plan owes on `today` with its status, a month without a report included.
+    async fn monthly_report_schedule(
+        &self,
+        reach: &Reach,
+        plan_id: &str,
+        today: chrono::NaiveDate,
+    ) -> R<MonthlyReportSchedule>;
+    /// The months past their due day without a report, of every plan within reach, oldest first.
+    async fn overdue_monthly_reports(&self, reach: &Reach, today: chrono::NaiveDate) -> R<Vec<OverdueMonthlyReport>>;
+    /// Files the month's report (`report::check_filing`): a liaison posted to the plan's
+    /// township, an ended month the plan owes, once. `now` is when it was filed.
+    async fn file_monthly_report(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        plan_id: &str,
+        month: qinglian_domain::rectification::report::ReportMonth,
+        sections: &qinglian_domain::rectification::report::Sections,
+        now: DateTime<Utc>,
+    ) -> R<MonthlyReport>;
+    /// Records the hearing (`report::check_hearing`): the township's party secretary, not the
+    /// filer, once; the report is archived from then on.
+    async fn hear_monthly_report(
+        &self,
+        actor: &Actor,
+        reach: &Reach,
+        id: &str,
+        remarks: &qinglian_domain::inspection::Text,
+        now: DateTime<Utc>,
+    ) -> R<MonthlyReport>;
+    /// One report; the read is audited.
+    async fn get_monthly_report(&self, actor: &Actor, reach: &Reach, id: &str) -> R<MonthlyReport>;
+}
+
 /// Everything the application stores.
 #[async_trait]
 pub trait Store:
@@ -776,6 +817,7 @@ pub trait Store:
     + CampaignRepo
     + RatingRepo
     + RectificationRepo
+    + MonthlyReportRepo
 {
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for readiness.

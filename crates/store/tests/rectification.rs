@@ -138,7 +138,12 @@ async fn story(db: TestDb) {
     // A plan item's steps are kept the same way.
     let c_period = qinglian_testkit::c_period(store.as_ref(), "2026年第三季度", &[v.id.as_str()]).await;
     let plan = store
-        .create_village_plan(&as_(&party), &all, &PlanInput::parse(&v.id, &c_period.id).unwrap())
+        .create_village_plan(
+            &as_(&party),
+            &all,
+            &PlanInput::parse(&v.id, &c_period.id).unwrap(),
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     let item = ItemInput::parse("公开栏更新", &party, "2026-12-01", "按月公开", today).unwrap();

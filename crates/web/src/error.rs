@@ -362,6 +362,9 @@ impl FieldProblem {
             | "funds_seized" | "funds_handed_in" | "decided_on" | "starts_on" | "ends_on" => {
                 format!("campaign.field.{}", self.field)
             }
+            "month" | "conduct" | "funds" | "projects" | "affairs" | "complaints" | "remarks" | "report" => {
+                format!("monthly_report.field.{}", self.field)
+            }
             "label" | "frequency" | "grade" | "framework" | "state" | "graded_at" | "file" => {
                 format!("rating.field.{}", self.field)
             }

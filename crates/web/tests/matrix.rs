@@ -54,6 +54,7 @@ struct Ids {
     rectification: String,
     plan: String,
     item: String,
+    report: String,
 }
 
 /// The path with its `{…}` filled: the existing object for the path, or an unknown one.
@@ -79,6 +80,8 @@ fn fill(path: &str, ids: &Ids, known: bool) -> String {
     } else if path.contains("/rating/periods/") || path.starts_with("/rating/") {
         // The public notice of a period: the fixture's is unpublished, so not found to all.
         &ids.rating_period
+    } else if path.contains("monthly-reports/{") {
+        &ids.report
     } else if path.contains("rectification-items") {
         &ids.item
     } else if path.contains("village-plans") {
@@ -208,7 +211,7 @@ async fn matrix(app: common::TestApp) {
     let evidence = evidence_fixture(&app).await;
     // The plan's period is published before the rating fixture opens its own: one period
     // at a time is undecided.
-    let (rectification, plan, item) = rectification_fixture(&app).await;
+    let (rectification, plan, item, report) = rectification_fixture(&app).await;
     let rating = rating_fixture(&app).await;
     let ids = Ids {
         rating_period: rating.0,
@@ -216,6 +219,7 @@ async fn matrix(app: common::TestApp) {
         rectification,
         plan,
         item,
+        report,
         clue: cases_world.clue,
         case: cases_world.case,
         interview: cases_world.interview,
@@ -299,9 +303,10 @@ async fn rating_fixture(app: &common::TestApp) -> (String, String) {
     (period.id, result[0].id.clone())
 }
 
-/// A draft rectification order on the east township's village, and a village plan there with
-/// one item owned by the township's secretary.
-async fn rectification_fixture(app: &common::TestApp) -> (String, String, String) {
+/// A draft rectification order on the east township's village, and a village plan there,
+/// opened two months back, with one item owned by the township's secretary and the monthly
+/// report of its first month filed by a liaison posted there.
+async fn rectification_fixture(app: &common::TestApp) -> (String, String, String, String) {
     use qinglian_domain::rectification::item::{ItemInput, PlanInput};
     use qinglian_domain::rectification::order::OrderInput;
     let today = chrono::Utc::now()
@@ -320,7 +325,12 @@ async fn rectification_fixture(app: &common::TestApp) -> (String, String, String
     app.store.publish_period(&a, &c_period.id).await.unwrap();
     let plan = app
         .store
-        .create_village_plan(&a, &all, &PlanInput::parse(village, &c_period.id).unwrap())
+        .create_village_plan(
+            &a,
+            &all,
+            &PlanInput::parse(village, &c_period.id).unwrap(),
+            chrono::Utc::now() - chrono::Duration::days(62),
+        )
         .await
         .unwrap();
     let owner = app
@@ -338,7 +348,33 @@ async fn rectification_fixture(app: &common::TestApp) -> (String, String, String
         .add_rectification_item(&a, &all, &plan.plan.id, &item, today)
         .await
         .unwrap();
-    (order.order.id, plan.plan.id, plan.items[0].item.id.clone())
+    let liaison = app
+        .store
+        .create_staff(
+            &a,
+            &qinglian_domain::org::StaffInput::parse(
+                "矩阵联村",
+                "village_liaison",
+                Some(&app.fixture.township_east),
+                None,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let filer = Actor {
+        staff_id: Some(liaison.id),
+        ..Actor::system("test")
+    };
+    let month = qinglian_domain::rectification::report::ReportMonth::of(today - chrono::Duration::days(62));
+    let sections =
+        qinglian_domain::rectification::report::Sections::parse("作风", "三资", "工程", "村务", "信访").unwrap();
+    let report = app
+        .store
+        .file_monthly_report(&filer, &all, &plan.plan.id, month, &sections, chrono::Utc::now())
+        .await
+        .unwrap();
+    (order.order.id, plan.plan.id, plan.items[0].item.id.clone(), report.id)
 }
 
 /// An evidence file and an upload in progress, both the case manager's.
@@ -473,6 +509,7 @@ async fn undeclared_methods_are_not_served() {
         rectification: UNKNOWN.into(),
         plan: UNKNOWN.into(),
         item: UNKNOWN.into(),
+        report: UNKNOWN.into(),
     };
     let mut checked = 0;
     for path in paths {

@@ -1,8 +1,9 @@
 //! `qinglian demo`: fills an empty deployment with a fictional county shaped like the story
 //! (29 townships, 338 villages, 14 stationed groups, 5 + 2 zones, and an inspection round with
 //! 141 targets, 5 on-site meetings and 36 concerns, each zone's convener rotation with a quarter
-//! of history, a campaign with the story's figures, and rectification orders), the same for
-//! the same seed, so that a new installation can be tried without real data.
+//! of history, a campaign with the story's figures, rectification orders, village plans and their
+//! monthly reports), the same for the same seed, so that a new installation can be tried
+//! without real data.
 
 mod articles;
 mod cases;
@@ -15,6 +16,7 @@ mod plan;
 mod plans;
 pub mod rating;
 pub mod rectification;
+mod reports;
 mod tour;
 mod units;
 mod write;
@@ -158,7 +160,8 @@ pub async fn create_demo(
         .await
         .map_err(at("rectification orders"))?;
     // After the orders, which record each township's party secretary, the plans' owner.
-    plans::write(store, &actor, today).await?;
+    let plans = plans::write(store, &actor, seed, today).await?;
+    reports::write(store, &actor, seed, &plans).await?;
     Ok(DemoReport {
         completed_interview,
         clues: register.clues,

@@ -273,7 +273,8 @@ fn staff(rng: &mut ChaCha8Rng, townships: &[TownshipPlan]) -> Result<Vec<StaffPl
         };
         add(&mut namer, Role::TownshipSecretary, Posting::Township(t), Some(home))?;
     }
-    for t in 0..n {
+    let mut liaisons = vec![0usize; n];
+    for (t, count) in liaisons.iter_mut().enumerate() {
         for _ in 0..namer.rng().random_range(1..=2) {
             let home = if namer.rng().random_bool(0.9) {
                 t
@@ -281,6 +282,7 @@ fn staff(rng: &mut ChaCha8Rng, townships: &[TownshipPlan]) -> Result<Vec<StaffPl
                 namer.rng().random_range(0..n)
             };
             add(&mut namer, Role::VillageLiaison, Posting::Township(t), Some(home))?;
+            *count += 1;
         }
     }
     for g in 0..GROUP_DEPARTMENTS.len() {
@@ -290,6 +292,11 @@ fn staff(rng: &mut ChaCha8Rng, townships: &[TownshipPlan]) -> Result<Vec<StaffPl
     for d in STAFFED_DEPARTMENTS.iter().filter_map(|c| department_index(c)) {
         let home = commission_home(&mut namer);
         add(&mut namer, Role::DepartmentOfficer, Posting::Department(d), home)?;
+    }
+    // The first liaison of a township is its party secretary (`rectification`), who hears the
+    // monthly reports; a second one files them. Added last, so everyone above keeps their name.
+    for (t, _) in liaisons.iter().enumerate().filter(|(_, c)| **c < 2) {
+        add(&mut namer, Role::VillageLiaison, Posting::Township(t), Some(t))?;
     }
     Ok(out)
 }

@@ -4,15 +4,19 @@
 //! the township's discipline secretary), so they left C (整转); the others show an item closed,
 //! one awaiting verification and one still open. The second period's C villages have a plan for
 //! it with one item handed in, so the public list and the staff pages have every state to show.
+//! Each plan was opened some months back (the first period's three to five, the second's one
+//! to two), so that its monthly reports (`reports`) have a history.
 
-use chrono::{Duration, NaiveDate};
-use qinglian_domain::inspection::Text;
+use chrono::{Datelike, Duration, Months, NaiveDate};
+use qinglian_domain::inspection::{CHINA, Text};
 use qinglian_domain::rating::Grade;
 use qinglian_domain::rectification::item::{Evidence, ItemAct, ItemInput, PlanInput};
 use qinglian_domain::role::Role;
 use qinglian_domain::scope::Reach;
 use qinglian_store::Store;
 use qinglian_store::model::Actor;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use super::{DemoError, acting, at};
 
@@ -38,13 +42,26 @@ const ITEMS: [(&str, &str, i64); 3] = [
 const SUBMITTED: &str = "已按要求整改，附整改前后照片及会议记录，请予核验。";
 const VERIFIED: &str = "经现场核查，整改到位，予以销号。";
 
-/// Writes the plans; returns how many plans were opened.
-pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) -> Result<usize, DemoError> {
+/// A plan as written, for the monthly reports that follow it.
+pub(super) struct Written {
+    pub plan_id: String,
+    pub township_id: String,
+    pub opened_on: NaiveDate,
+}
+
+/// Writes the plans, each opened some months before `today` (drawn from the seed) so that it
+/// has months of reports behind it; returns them.
+pub(super) async fn write(
+    store: &dyn Store,
+    actor: &Actor,
+    seed: u64,
+    today: NaiveDate,
+) -> Result<Vec<Written>, DemoError> {
     let all = Reach::everything();
     let periods = store.list_periods().await.map_err(at("village plans"))?;
     // Newest first: the second period, then the first.
     let (Some(second), Some(first)) = (periods.first(), periods.get(1)) else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let before = store
         .period_results(&all, &first.id)
@@ -55,34 +72,48 @@ pub(super) async fn write(store: &dyn Store, actor: &Actor, today: NaiveDate) ->
         .await
         .map_err(at("village plans"))?;
     let staff = store.all_staff().await.map_err(at("village plans"))?;
-    let mut written = 0;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x504c_414e_53);
+    let mut written = Vec::new();
     for r in before.iter().filter(|r| r.grade() == Grade::C) {
         let left_c = after
             .iter()
             .any(|s| s.village_id == r.village_id && s.grade() != Grade::C);
         // Every item closed where the village left C; otherwise one closed, one submitted.
         let progress = if left_c { (3, 3) } else { (2, 1) };
-        written += usize::from(plan_for(store, actor, &staff, r, &first.id, progress, today).await?);
+        let opened = opened_on(today, rng.random_range(3..=5), rng.random_range(1..=28));
+        written.extend(plan_for(store, actor, &staff, r, &first.id, opened, progress, today).await?);
     }
     // The second period's C villages get their plan for it: one item already handed in.
     for r in after.iter().filter(|r| r.grade() == Grade::C) {
-        written += usize::from(plan_for(store, actor, &staff, r, &second.id, (1, 0), today).await?);
+        let opened = opened_on(today, rng.random_range(1..=2), rng.random_range(1..=28));
+        written.extend(plan_for(store, actor, &staff, r, &second.id, opened, (1, 0), today).await?);
     }
     Ok(written)
 }
 
-/// Opens the village's plan for the period with the three items, and takes the first
-/// `submit` items to submitted and the first `verify` of them to closed. `false` when the
-/// township lacks one of the two officials.
+/// The day `months` months before `today`, on day `day` of that month.
+fn opened_on(today: NaiveDate, months: u32, day: u32) -> NaiveDate {
+    today
+        .checked_sub_months(Months::new(months))
+        .unwrap_or(today)
+        .with_day(day)
+        .unwrap_or(today)
+}
+
+/// Opens the village's plan for the period on `opened` with the three items, and takes the
+/// first `submit` items to submitted and the first `verify` of them to closed. `None` when
+/// the township lacks one of the two officials.
+#[allow(clippy::too_many_arguments)]
 async fn plan_for(
     store: &dyn Store,
     actor: &Actor,
     staff: &[qinglian_store::model::Staff],
     r: &qinglian_store::model::RatingResult,
     period_id: &str,
+    opened: NaiveDate,
     (submit, verify): (usize, usize),
     today: NaiveDate,
-) -> Result<bool, DemoError> {
+) -> Result<Option<Written>, DemoError> {
     let party = store
         .party_secretary(&r.township_id)
         .await
@@ -93,14 +124,24 @@ async fn plan_for(
     });
     // The party secretary owns the items; the discipline secretary verifies them.
     let (Some(owner), Some(verifier)) = (party, discipline) else {
-        return Ok(false);
+        return Ok(None);
     };
     let (owner, verifier) = (acting(actor, owner), acting(actor, verifier));
     let all = Reach::everything();
+    // On a working morning.
+    let opened_at = opened
+        .and_hms_opt(9, 30, 0)
+        .and_then(|t| t.and_local_timezone(CHINA).single())
+        .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
     let plan = store
-        .create_village_plan(actor, &all, &PlanInput::parse(&r.village_id, period_id)?)
+        .create_village_plan(actor, &all, &PlanInput::parse(&r.village_id, period_id)?, opened_at)
         .await
         .map_err(at("village plans"))?;
+    let written = Written {
+        plan_id: plan.plan.id.clone(),
+        township_id: r.township_id.clone(),
+        opened_on: opened,
+    };
     let mut latest = plan;
     for (title, expected, days) in ITEMS {
         let input = ItemInput::parse(
@@ -132,7 +173,7 @@ async fn plan_for(
             act(store, &verifier, &item, &ItemAct::Verify { note }, today).await?;
         }
     }
-    Ok(true)
+    Ok(Some(written))
 }
 
 async fn act(store: &dyn Store, who: &Actor, item: &str, a: &ItemAct, today: NaiveDate) -> Result<(), DemoError> {

@@ -1,9 +1,11 @@
 //! Rectification (整改) of a village's problems: the township's jointly signed rectification
 //! order (督改单) on one key problem, and the items of a C village's plan (一村一方案) that are
-//! closed out (销号) one by one after verification.
+//! closed out (销号) one by one after verification, and the monthly report (月度汇报) a C village
+//! makes to the township's party secretary.
 
 pub mod item;
 pub mod order;
+pub mod report;
 pub mod standing;
 
 use crate::error::Invalid;

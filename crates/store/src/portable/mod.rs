@@ -123,6 +123,7 @@ pub(crate) mod evidence;
 pub(crate) mod inspection;
 mod job;
 mod ledger;
+pub(crate) mod monthly_report;
 mod org;
 pub(crate) mod rating;
 pub(crate) mod rectification;
@@ -140,6 +141,7 @@ pub(crate) use evidence::evidence_impl;
 pub(crate) use inspection::{concern_select, inspection_impl, meeting_select, round_select};
 pub(crate) use job::job_impl;
 pub(crate) use ledger::ledger_impl;
+pub(crate) use monthly_report::monthly_report_impl;
 pub(crate) use org::org_impl;
 pub(crate) use rating::rating_impl;
 pub(crate) use rectification::rectification_impl;
@@ -181,6 +183,7 @@ macro_rules! portable_repos {
             crate::portable::evidence_impl!($store);
             crate::portable::cross_handling_impl!($store);
             crate::portable::rectification_impl!($store);
+            crate::portable::monthly_report_impl!($store);
             use crate::portable::inspection::EVENT_SELECT;
         }
     };

@@ -522,6 +522,7 @@ macro_rules! rectification_impl {
                 actor: &Actor,
                 reach: &qinglian_domain::scope::Reach,
                 input: &qinglian_domain::rectification::item::PlanInput,
+                opened_at: DateTime<Utc>,
             ) -> R<VillagePlan> {
                 let unknown = || Invalid::field("village_id", "rectification.village_unknown", Some(&input.village_id));
                 let township: String = sqlx::query_scalar("SELECT township_id FROM village WHERE id = $1")
@@ -546,7 +547,7 @@ macro_rules! rectification_impl {
                 let grade = grade.and_then(|g| qinglian_domain::rating::Grade::parse("grade", &g).ok());
                 qinglian_domain::rectification::standing::check_plan_period(&period.1, grade)?;
                 let id = new_id();
-                let now = Utc::now();
+                let now = opened_at;
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO village_plan (id, village_id, township_id, period_id, period_label, created_by, created_at) \

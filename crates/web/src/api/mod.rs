@@ -10,6 +10,7 @@ mod evidence_upload;
 pub(crate) mod governance;
 pub(crate) mod inspection;
 mod ledger;
+pub(crate) mod monthly_reports;
 pub(crate) mod org;
 pub(crate) mod rating;
 pub(crate) mod rectification;
@@ -29,7 +30,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Qinglian API", version = "1", description = "县纪委监委清廉监督平台接口。Errors are `{code, message, operation_id, fields}`."),
     components(schemas(ErrorBody, FieldProblem)),
-    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"), (name = "rating", description = "清廉村居分类评估 Village integrity rating"), (name = "rectification", description = "督改单 Rectification orders"))
+    tags((name = "org", description = "组织机构 Organisation"), (name = "registry", description = "行政区划库 Division registry"), (name = "portal", description = "门户文章 Portal articles"), (name = "ledger", description = "防篡改日志 Tamper-evident log"), (name = "inspection", description = "巡察现场办公会 Inspection tours"), (name = "public", description = "群众端 For villagers"), (name = "evidence", description = "证据库 Evidence store (uploads: tus 1.0)"), (name = "rating", description = "清廉村居分类评估 Village integrity rating"), (name = "rectification", description = "督改单、一村一方案与月度汇报 Rectification orders, village plans and monthly reports"))
 )]
 struct ApiDoc;
 
@@ -110,6 +111,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(village_plans::get_plan))
         .routes(routes!(village_plans::add_item))
         .routes(routes!(village_plans::act))
+        .routes(routes!(monthly_reports::schedule, monthly_reports::file))
+        .routes(routes!(monthly_reports::overdue))
+        .routes(routes!(monthly_reports::get_report))
+        .routes(routes!(monthly_reports::hear))
         .routes(routes!(governance::get_rotation, governance::set_rotation))
         .routes(routes!(governance::list_meetings, governance::record_meeting))
         .routes(routes!(governance::get_report, governance::save_report))
@@ -307,6 +312,20 @@ pub const ACCESS: &[(&str, &str, Access)] = {
             "/api/v1/rectification-items/{id}/files",
             Can(IssueRectification),
         ),
+        // Monthly reports (月度汇报) of the plans to the township's party secretary
+        (
+            "GET",
+            "/api/v1/village-plans/{id}/monthly-reports",
+            Can(ReadRectification),
+        ),
+        (
+            "POST",
+            "/api/v1/village-plans/{id}/monthly-reports",
+            Can(IssueRectification),
+        ),
+        ("GET", "/api/v1/monthly-reports/overdue", Can(ReadRectification)),
+        ("GET", "/api/v1/monthly-reports/{id}", Can(ReadRectification)),
+        ("POST", "/api/v1/monthly-reports/{id}/hearing", Can(IssueRectification)),
     ]
 };
 

@@ -49,7 +49,10 @@ pub async fn create_plan(
     ApiJson(b): ApiJson<NewPlan>,
 ) -> Result<(StatusCode, ApiJson<VillagePlan>), ApiError> {
     let input = PlanInput::parse(&b.village_id, &b.period_id)?;
-    let plan = state.store.create_village_plan(&user.actor, &reach, &input).await?;
+    let plan = state
+        .store
+        .create_village_plan(&user.actor, &reach, &input, chrono::Utc::now())
+        .await?;
     Ok((StatusCode::CREATED, ApiJson(plan)))
 }
 

@@ -14,6 +14,7 @@ mod inspection_pdf;
 mod inspection_stats;
 mod ledger;
 mod login;
+mod monthly_reports;
 mod org;
 mod people;
 mod portal;
@@ -580,6 +581,26 @@ fn rectification_routes(r: Registrar) -> Registrar {
         "/staff/rectification-items/{id}/files/{file}",
         get(village_plans::file),
         &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/village-plans/{id}/monthly-reports",
+        post(monthly_reports::file),
+        &[("POST", Can(IssueRectification))],
+    )
+    .route(
+        "/staff/monthly-reports/overdue",
+        get(monthly_reports::overdue),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/monthly-reports/{id}",
+        get(monthly_reports::show),
+        &[("GET", Can(ReadRectification))],
+    )
+    .route(
+        "/staff/monthly-reports/{id}/hearing",
+        post(monthly_reports::hear),
+        &[("POST", Can(IssueRectification))],
     )
     .route(
         "/staff/org/townships/{id}/party-secretary",

@@ -37,6 +37,9 @@ struct Home {
     reminders: Option<(i64, i64)>,
     /// Conveners of the zones the user sees, and any term report the user owes.
     conveners: Vec<super::governance::ConvenerReminder>,
+    /// Monthly reports (月度汇报) of the plans within reach past their due day (`None` for
+    /// users who see no plans).
+    overdue_reports: Option<usize>,
 }
 
 pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Result<Response, PageError> {
@@ -86,6 +89,22 @@ pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Resul
     } else {
         None
     };
+    let overdue_reports = if user.may(Action::ReadRectification) {
+        let reach = state.store.reach_of(&user.session.account_id).await.map_err(err)?;
+        let today = chrono::Utc::now()
+            .with_timezone(&qinglian_domain::inspection::CHINA)
+            .date_naive();
+        Some(
+            state
+                .store
+                .overdue_monthly_reports(&reach, today)
+                .await
+                .map_err(err)?
+                .len(),
+        )
+    } else {
+        None
+    };
     let conveners = super::governance::reminders(&state, &user)
         .await
         .map_err(|e| PageError::new(e, t.lang))?;
@@ -102,6 +121,7 @@ pub async fn home(State(state): State<AppState>, Staff(user, t): Staff) -> Resul
         practices: PRACTICES,
         reminders,
         conveners,
+        overdue_reports,
     }))
 }
 

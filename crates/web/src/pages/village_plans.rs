@@ -1,5 +1,6 @@
 //! Staff pages of village plans (一村一方案): the plans within reach with the form to open one,
-//! and a plan's items, each with its history and the step its state allows.
+//! and a plan's items, each with its history and the step its state allows, and its monthly
+//! reports' schedule (月度汇报) with the form to file one.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -7,9 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use qinglian_domain::access::Action;
 use qinglian_domain::rectification::item::{ItemAct, ItemInput, ItemState, PlanInput};
+use qinglian_domain::rectification::report::MonthStatus;
 use qinglian_domain::scope::Reach;
 use qinglian_store::model::{
-    PageRequest, RatingPeriod, Staff, Village, VillageFilter, VillagePlan, VillagePlanSummary,
+    MonthlyReportSchedule, PageRequest, RatingPeriod, Staff, Village, VillageFilter, VillagePlan, VillagePlanSummary,
 };
 use serde::Deserialize;
 
@@ -111,7 +113,12 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let result = async {
         let input = PlanInput::parse(&f.village_id, &f.period_id)?;
-        Ok::<_, AppError>(state.store.create_village_plan(&user.actor, &reach, &input).await?)
+        Ok::<_, AppError>(
+            state
+                .store
+                .create_village_plan(&user.actor, &reach, &input, chrono::Utc::now())
+                .await?,
+        )
     }
     .await;
     match result {
@@ -154,7 +161,7 @@ struct ItemView {
 
 #[derive(Template)]
 #[template(path = "staff/village_plan.html")]
-struct PlanPage {
+pub(super) struct PlanPage {
     t: Tr,
     user: Option<UserView>,
     plan: VillagePlan,
@@ -163,6 +170,22 @@ struct PlanPage {
     owners: Vec<Staff>,
     today: String,
     errors: Vec<FieldProblem>,
+    /// The monthly reports' schedule (月度汇报), oldest month first.
+    reports: MonthlyReportSchedule,
+    months: Vec<MonthView>,
+    /// The months a report can be filed for now (ended, owed, not yet filed).
+    fileable: Vec<String>,
+}
+
+/// A month of the schedule as the plan's page shows it.
+pub(super) struct MonthView {
+    month: String,
+    due_on: String,
+    status: &'static str,
+    status_key: &'static str,
+    report_id: Option<String>,
+    filed_by: String,
+    heard_by: String,
 }
 
 fn steps(state: ItemState) -> Vec<(&'static str, &'static str)> {
@@ -181,7 +204,7 @@ fn steps(state: ItemState) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-async fn plan_page(
+pub(super) async fn plan_page(
     state: &AppState,
     user: &CurrentUser,
     t: Tr,
@@ -238,6 +261,38 @@ async fn plan_page(
     } else {
         Vec::new()
     };
+    let reports = state
+        .store
+        .monthly_report_schedule(reach, id, today())
+        .await
+        .map_err(err)?;
+    let months = reports
+        .months
+        .iter()
+        .map(|m| {
+            let st = MonthStatus::parse(&m.status).unwrap_or(MonthStatus::Due);
+            MonthView {
+                month: m.month.clone(),
+                due_on: m.due_on.to_string(),
+                status: st.as_str(),
+                status_key: st.key(),
+                report_id: m.report_id.clone(),
+                filed_by: m.filed_by_name.clone().unwrap_or_default(),
+                heard_by: m.heard_by_name.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let fileable = reports
+        .months
+        .iter()
+        .filter(|m| {
+            matches!(
+                MonthStatus::parse(&m.status),
+                Some(MonthStatus::Due | MonthStatus::Overdue)
+            )
+        })
+        .map(|m| m.month.clone())
+        .collect();
     Ok(PlanPage {
         t,
         user: Some(user.view()),
@@ -247,6 +302,9 @@ async fn plan_page(
         owners,
         today: today().to_string(),
         errors,
+        reports,
+        months,
+        fileable,
     })
 }
 

@@ -101,7 +101,12 @@ pub async fn story(app: common::TestApp) {
         .date_naive();
     let plan = app
         .store
-        .create_village_plan(&a, &all, &PlanInput::parse(&app.fixture.village_east, &first).unwrap())
+        .create_village_plan(
+            &a,
+            &all,
+            &PlanInput::parse(&app.fixture.village_east, &first).unwrap(),
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     let owner = app
