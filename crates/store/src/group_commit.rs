@@ -21,6 +21,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::audit_batch::{AuditSink, PendingAudit};
 use crate::error::StoreError;
 
 /// Members per batch: bounds how long the first member waits for the shared COMMIT.
@@ -31,9 +32,10 @@ const MAX_AGE: Duration = Duration::from_millis(25);
 type Request = oneshot::Sender<Result<WriteTx, StoreError>>;
 type Done = oneshot::Sender<Result<(), StoreError>>;
 
-/// How a lent connection comes back to the writer task.
+/// How a lent connection comes back to the writer task; a committing member brings the audit
+/// rows it left for the batch to write.
 enum Back {
-    Commit(PoolConnection<Sqlite>, Done),
+    Commit(PoolConnection<Sqlite>, Done, Vec<PendingAudit>),
     Rollback(PoolConnection<Sqlite>),
 }
 
@@ -77,6 +79,14 @@ pub(crate) struct WriteTx {
     // Both are `Some` until `commit` or `drop` hands the connection back.
     conn: Option<PoolConnection<Sqlite>>,
     back: Option<oneshot::Sender<Back>>,
+    /// The change's audit rows, written by the batch just before its COMMIT.
+    audit: Vec<PendingAudit>,
+}
+
+impl AuditSink for WriteTx {
+    fn deferred(&mut self) -> Option<&mut Vec<PendingAudit>> {
+        Some(&mut self.audit)
+    }
 }
 
 impl WriteTx {
@@ -87,7 +97,8 @@ impl WriteTx {
             return Err(writer_gone());
         };
         let (done, result) = oneshot::channel();
-        back.send(Back::Commit(conn, done)).map_err(|_| writer_gone())?;
+        let audit = std::mem::take(&mut self.audit);
+        back.send(Back::Commit(conn, done, audit)).map_err(|_| writer_gone())?;
         result.await.map_err(|_| writer_gone())?
     }
 }
@@ -164,7 +175,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>, comm
 
 /// How a member ended.
 enum Returned {
-    Commit(Done),
+    Commit(Done, Vec<PendingAudit>),
     Rollback,
     /// The WriteTx was leaked, and the connection with it.
     Lost,
@@ -175,6 +186,8 @@ struct Batch {
     opened: Instant,
     /// Members whose savepoint was released, waiting for the COMMIT.
     members: Vec<Done>,
+    /// Those members' audit rows, in the order of their changes.
+    audit: Vec<PendingAudit>,
     /// Set when the outer transaction can no longer be trusted; the batch then rolls back.
     failed: Option<Arc<sqlx::Error>>,
 }
@@ -197,6 +210,7 @@ impl Batch {
             conn: Some(conn),
             opened: Instant::now(),
             members: Vec::new(),
+            audit: Vec::new(),
             failed: None,
         })
     }
@@ -212,11 +226,12 @@ impl Batch {
         drop(request.send(Ok(WriteTx {
             conn: Some(conn),
             back: Some(back),
+            audit: Vec::new(),
         })));
         match returned.await {
-            Ok(Back::Commit(conn, done)) => {
+            Ok(Back::Commit(conn, done, audit)) => {
                 self.conn = Some(conn);
-                Returned::Commit(done)
+                Returned::Commit(done, audit)
             }
             Ok(Back::Rollback(conn)) => {
                 self.conn = Some(conn);
@@ -234,8 +249,8 @@ impl Batch {
     async fn close_member(&mut self, returned: Returned, joining: bool) -> bool {
         let sql = match (&returned, joining) {
             (Returned::Lost, _) => return false,
-            (Returned::Commit(_), true) => "RELEASE member; SAVEPOINT member",
-            (Returned::Commit(_), false) => "RELEASE member",
+            (Returned::Commit(..), true) => "RELEASE member; SAVEPOINT member",
+            (Returned::Commit(..), false) => "RELEASE member",
             (Returned::Rollback, true) => "ROLLBACK TO member; RELEASE member; SAVEPOINT member",
             (Returned::Rollback, false) => "ROLLBACK TO member; RELEASE member",
         };
@@ -243,9 +258,10 @@ impl Batch {
             Some(conn) => sqlx::raw_sql(sql).execute(&mut **conn).await.map(|_| ()),
             None => Err(sqlx::Error::PoolClosed),
         };
-        if let Returned::Commit(done) = returned {
+        if let Returned::Commit(done, mut audit) = returned {
             // Even when the statement failed: the member then fails with the batch below.
             self.members.push(done);
+            self.audit.append(&mut audit);
         }
         match result {
             Ok(()) => true,
@@ -258,6 +274,13 @@ impl Batch {
         }
     }
 
+    async fn flush_audit(&mut self) -> Result<(), sqlx::Error> {
+        match self.conn.as_mut() {
+            Some(conn) => crate::audit_batch::flush(conn, &self.audit).await,
+            None => Err(sqlx::Error::PoolClosed),
+        }
+    }
+
     async fn exec(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
         match self.conn.as_mut() {
             Some(conn) => sqlx::query(sql).execute(&mut **conn).await.map(|_| ()),
@@ -265,12 +288,16 @@ impl Batch {
         }
     }
 
-    /// Commits (or, when broken, rolls back) and answers every member alike.
+    /// Writes the members' audit rows and log entries, commits (or, when broken, rolls back)
+    /// and answers every member alike.
     async fn finish(mut self) {
         let outcome = match self.failed.take() {
             Some(reason) => Err(reason),
             None if self.members.is_empty() => Ok(()),
-            None => self.exec("COMMIT").await.map_err(Arc::new),
+            None => match self.flush_audit().await {
+                Ok(()) => self.exec("COMMIT").await.map_err(Arc::new),
+                Err(e) => Err(Arc::new(e)),
+            },
         };
         let nothing_to_keep = self.members.is_empty() || outcome.is_err();
         if nothing_to_keep && self.exec("ROLLBACK").await.is_err() {

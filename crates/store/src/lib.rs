@@ -1,5 +1,7 @@
 //! Qinglian's storage: one repository contract, implemented on SQLite and on PostgreSQL.
 
+mod audit_batch;
+mod entry_pack;
 mod error;
 pub mod evidence;
 mod group_commit;
@@ -15,6 +17,7 @@ mod sqlite;
 
 use std::sync::Arc;
 
+pub use entry_pack::{EntryPack, PackedEntry};
 pub use error::StoreError;
 pub use repo::{
     AccountRepo, ArticleRepo, AuditRepo, CampaignRepo, CrossHandlingRepo, DivisionRepo, EvidenceRepo, InspectionRepo,
@@ -71,4 +74,6 @@ pub(crate) trait BackendDb {
     type Db: sqlx::Database;
     /// What `begin_write` returns: derefs to the connection and has `commit`.
     type WriteTx;
+    /// The query packing a range of log entries into one row (see `entry_pack`).
+    const ENTRY_PACK_SQL: &'static str;
 }

@@ -223,6 +223,9 @@ pub trait LedgerRepo: Send + Sync {
     /// levels of the tree are served from memory.
     async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>>;
     async fn ledger_entries(&self, start: u64, count: u64) -> R<Vec<LedgerEntryRow>>;
+    /// The same entries packed into one buffer, as verification reads a whole log: far
+    /// cheaper per entry than a row each.
+    async fn ledger_entry_pack(&self, start: u64, count: u64) -> R<crate::EntryPack>;
     /// The integrated entries about one object, oldest first: how a record shows its proofs.
     async fn ledger_entries_for(&self, object_id: &str) -> R<Vec<LedgerEntryRow>>;
     async fn save_checkpoint(&self, size: u64, root: &[u8; 32], note: &str) -> R<()>;

@@ -21,6 +21,7 @@ pub(crate) struct SqliteStore {
 impl crate::BackendDb for SqliteStore {
     type Db = sqlx::Sqlite;
     type WriteTx = crate::group_commit::WriteTx;
+    const ENTRY_PACK_SQL: &'static str = crate::entry_pack::SQLITE_PACK;
 }
 
 impl SqliteStore {

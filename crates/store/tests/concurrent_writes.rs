@@ -197,3 +197,41 @@ async fn cancelled_writers_on_sqlite() {
 async fn cancelled_writers_on_postgres() {
     cancelled_writers(qinglian_testkit::postgres().await).await;
 }
+
+/// Changes to one object made at once, which SQLite's writer batches together, still number
+/// its log entries 1, 2, 3… in the order they are logged: each entry counts the object's
+/// earlier ones, including those of the same batch.
+async fn versions_count_up_per_object(db: TestDb) {
+    let store = db.store().await;
+    county(&*store).await;
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let store: Arc<dyn Store> = store.clone();
+        tasks.push(tokio::spawn(async move { county(&*store).await }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let head = store
+        .integrate_ledger(qinglian_ledger::Algorithm::Sha256, 100_000)
+        .await
+        .unwrap();
+    let entries = store.ledger_entries(0, head.size).await.unwrap();
+    assert_eq!(entries.len(), 41);
+    let versions: Vec<u64> = entries
+        .iter()
+        .map(|e| qinglian_ledger::Entry::decode(&e.entry).unwrap().version())
+        .collect();
+    assert_eq!(versions, (1..=41).collect::<Vec<u64>>());
+    assert!(entries.iter().all(|e| e.object_id == entries[0].object_id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_count_up_per_object_on_sqlite() {
+    versions_count_up_per_object(qinglian_testkit::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_count_up_per_object_on_postgres() {
+    versions_count_up_per_object(qinglian_testkit::postgres().await).await;
+}

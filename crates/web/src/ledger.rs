@@ -196,6 +196,18 @@ async fn check_size(state: &AppState, size: u64) -> Result<(), ProofError> {
     Ok(())
 }
 
+/// Entries per read while verifying: one wide row each (see `qinglian_store::EntryPack`).
+const VERIFY_PAGE: u64 = 4096;
+
+/// Ends a task when its owner returns early, e.g. at the first mismatch.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// What `verify` found when everything held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
@@ -246,32 +258,54 @@ async fn verify_with<A: HashAlgorithm>(
     }
     let mut frontier = qinglian_ledger::Frontier::<A>::new();
     let mut root_at_checkpoint = (signed.size() == 0).then(|| frontier.root());
+    // The next range is read while this one is hashed: the database's thread and this one
+    // work side by side.
+    let (pages, mut packs) = tokio::sync::mpsc::channel(2);
+    let store = state.store.clone();
+    let reader = tokio::spawn(async move {
+        let mut from = 0u64;
+        while from < size {
+            let pack = store.ledger_entry_pack(from, VERIFY_PAGE).await;
+            let stop = pack.is_err();
+            if pages.send(pack).await.is_err() || stop {
+                return;
+            }
+            from += VERIFY_PAGE;
+        }
+    });
+    let _stop_reading = AbortOnDrop(reader);
     let mut at = 0u64;
     while at < size {
-        let page = state.store.ledger_entries(at, 10_000).await.map_err(store_err)?;
-        if page.is_empty() {
+        let pack = match packs.recv().await {
+            Some(p) => p.map_err(store_err)?,
+            None => return Err("the database could not be read: the reader stopped".into()),
+        };
+        if pack.is_empty() {
             return Err(format!("entries from index {at} are missing; the log claims {size}"));
         }
-        for row in page {
+        let page_end = (at + VERIFY_PAGE).min(size);
+        for row in pack.iter() {
             if row.idx as u64 != at {
                 return Err(format!("entry {at} is missing: the next stored entry is {}", row.idx));
             }
-            let leaf = A::hash_leaf(&row.entry);
-            if leaf.as_bytes().as_slice() != row.leaf_hash.as_slice() {
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let leaf = A::hash_leaf(row.entry);
+            if leaf.as_bytes().as_slice() != row.leaf_hash {
                 return Err(format!(
                     "entry {at} ({} {}): its bytes hash to {}, but the stored leaf hash is {}",
-                    row.entry_type,
-                    row.object_id,
+                    text(row.entry_type),
+                    text(row.object_id),
                     leaf.to_hex(),
-                    hex::encode(&row.leaf_hash)
+                    hex::encode(row.leaf_hash)
                 ));
             }
             let decoded =
-                qinglian_ledger::Entry::decode(&row.entry).map_err(|e| format!("entry {at} does not decode: {e}"))?;
-            if decoded.entry_type() != row.entry_type || decoded.object_id() != row.object_id {
+                qinglian_ledger::Entry::decode(row.entry).map_err(|e| format!("entry {at} does not decode: {e}"))?;
+            if decoded.entry_type().as_bytes() != row.entry_type || decoded.object_id().as_bytes() != row.object_id {
                 return Err(format!(
                     "entry {at}: the columns ({} {}) differ from the entry's bytes",
-                    row.entry_type, row.object_id
+                    text(row.entry_type),
+                    text(row.object_id)
                 ));
             }
             frontier.push(leaf);
@@ -279,6 +313,9 @@ async fn verify_with<A: HashAlgorithm>(
             if at == signed.size() {
                 root_at_checkpoint = Some(frontier.root());
             }
+        }
+        if at < page_end {
+            return Err(format!("entry {at} is missing; the log claims {size}"));
         }
         progress(at, size);
     }

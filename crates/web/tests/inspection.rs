@@ -261,6 +261,9 @@ async fn villagers_and_guessers(app: common::TestApp) {
         .to_owned();
     assert_eq!(code.len(), 19);
     assert!(!page.contains("赵某"), "the form forgets what it was told once saved");
+    // The answer is the receipt and a way back to the form, not the meeting's register again.
+    assert!(!page.contains("id=\"register\""), "{page}");
+    assert!(page.contains(&format!("href=\"/m/{}\"", w.meeting)), "{page}");
 
     // Bad input: empty text, 100 KB of text, an unknown meeting.
     let r = public

@@ -1,50 +1,8 @@
-//! The tamper-evident log on both backends: entries appended in the writer's transaction,
-//! integration into the tree, nodes and checkpoints.
+//! The tamper-evident log on both backends: integration into the tree, nodes and checkpoints.
+//! Entries are appended with their audit rows, by `audit_tx`.
 
 macro_rules! ledger_impl {
     ($store:ty) => {
-        impl $store {
-            /// Appends the change's log entry inside the caller's transaction: type, object,
-            /// version, time, actor and a hash of the change, never its content. `object` is the
-            /// entry's object id and `earlier` how many entries it has already.
-            pub(crate) async fn ledger_tx(
-                &self,
-                tx: &mut Tx,
-                actor: &Actor,
-                action: AuditAction,
-                object: &str,
-                earlier: i64,
-                detail: Option<&str>,
-            ) -> R<()> {
-                let actor_id = crate::ledger_math::entry_id(
-                    actor
-                        .account_id
-                        .as_deref()
-                        .unwrap_or(&format!("system.{}", actor.name)),
-                );
-                let now = Utc::now();
-                let entry = qinglian_ledger::Entry::new(
-                    action.as_str(),
-                    object,
-                    earlier as u64 + 1,
-                    now.timestamp_micros(),
-                    &actor_id,
-                    crate::ledger_math::content_hash(action.as_str(), object, detail.unwrap_or("")),
-                )
-                .map_err(|e| StoreError::Invalid(Invalid::field("ledger", "ledger.entry", Some(&e.to_string()))))?;
-                sqlx::query(
-                    "INSERT INTO ledger_entry (entry, entry_type, object_id, created_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(entry.encode())
-                .bind(action.as_str())
-                .bind(object)
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
-        }
-
         impl $store {
             /// Stored nodes by id, in one round trip.
             async fn nodes_by_id(
@@ -230,6 +188,16 @@ macro_rules! ledger_impl {
                 .bind(start.saturating_add(count) as i64)
                 .fetch_all(&self.read)
                 .await?)
+            }
+
+            async fn ledger_entry_pack(&self, start: u64, count: u64) -> R<crate::EntryPack> {
+                let (layout, bytes): (Option<String>, Option<Vec<u8>>) =
+                    sqlx::query_as(<$store as crate::BackendDb>::ENTRY_PACK_SQL)
+                        .bind(start as i64)
+                        .bind(start.saturating_add(count) as i64)
+                        .fetch_one(&self.read)
+                        .await?;
+                crate::EntryPack::parse(layout, bytes)
             }
 
             async fn ledger_entries_for(&self, object_id: &str) -> R<Vec<LedgerEntryRow>> {

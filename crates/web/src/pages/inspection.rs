@@ -553,7 +553,18 @@ struct PublicFormPage {
     meeting: PublicMeeting,
     form: ConcernForm,
     errors: Vec<FieldProblem>,
-    receipt: Option<String>,
+}
+
+/// The answer to a villager's submission: the receipt code, once. It names the concern's
+/// village and category, so it needs no second look at the meeting (its form, its register).
+#[derive(Template)]
+#[template(path = "portal/concern_received.html")]
+struct ReceivedPage {
+    t: Tr,
+    user: Option<UserView>,
+    concern: Concern,
+    receipt: String,
+    meeting_id: String,
 }
 
 /// The form a meeting's QR code opens.
@@ -573,7 +584,6 @@ pub async fn public_form(
         meeting,
         form: ConcernForm::default(),
         errors: Vec::new(),
-        receipt: None,
     }))
 }
 
@@ -594,26 +604,32 @@ pub async fn public_submit(
         complainant_name: form.complainant_name.clone(),
         complainant_phone: form.complainant_phone.clone(),
     };
-    let (status, form, errors, receipt) = match api::submit_public(&state, &client, &body).await {
-        Ok((code, _)) => (
-            StatusCode::CREATED,
-            ConcernForm::default(),
-            Vec::new(),
-            Some(code.display()),
-        ),
-        Err(e @ AppError::Invalid(_)) => (StatusCode::UNPROCESSABLE_ENTITY, form, e.field_problems(t), None),
+    let errors = match api::submit_public(&state, &client, &body).await {
+        Ok((code, concern)) => {
+            return Ok(render_status(
+                StatusCode::CREATED,
+                &ReceivedPage {
+                    t,
+                    user: user.map(|u| u.view()),
+                    concern,
+                    receipt: code.display(),
+                    meeting_id: id,
+                },
+            ));
+        }
+        Err(e @ AppError::Invalid(_)) => e.field_problems(t),
         Err(e) => return Err(err(e)),
     };
+    // Only a refused form is drawn again, with what was typed and what was wrong.
     let meeting = api::public_meeting_view(&state, &id).await.map_err(err)?;
     Ok(render_status(
-        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &PublicFormPage {
             t,
             user: user.map(|u| u.view()),
             meeting,
             form,
             errors,
-            receipt,
         },
     ))
 }
