@@ -726,3 +726,5 @@ mod rating;
 pub use rating::*;
 mod rectification;
 pub use rectification::*;
+mod receipt;
+pub use receipt::*;
