@@ -18,7 +18,10 @@
 # with each request. wrk runs on the same machine and shares its cores with the server.
 #
 # Usage: bench/inspection_load.sh [RUNS] [SECONDS]     (default 3 runs of 10 s per scenario)
-# Env:   BENCH_CONCERNS (default 50000), WRK_THREADS (2), WRK_CONNECTIONS (16)
+# Env:   BENCH_CONCERNS (default 50000), WRK_THREADS (2), WRK_CONNECTIONS (16),
+#        BENCH_SCENARIOS (default "receipt list create create-api": the ones to run, in order),
+#        BENCH_BIN (default the release build: another server binary, e.g. a copy built
+#        before a change, to measure both in the same period of the VM)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -36,7 +39,7 @@ command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 1; }
 
 cargo build --release --quiet -p qinglian --bin qinglian
 cargo build --release --quiet -p qinglian-web --example inspection_data
-bin=$target/release/qinglian
+bin=${BENCH_BIN:-$target/release/qinglian}
 gen=$target/release/examples/inspection_data
 
 work=$(mktemp -d)
@@ -124,7 +127,7 @@ log=$data/results/$(date +%Y%m%d-%H%M%S).txt
 
 declare -A rps p99 ratio
 failed=0
-scenarios=(receipt list create create-api)
+read -r -a scenarios <<<"${BENCH_SCENARIOS:-receipt list create create-api}"
 for run in $(seq "$runs"); do
     echo "== run $run/$runs"
     start_server

@@ -728,3 +728,5 @@ mod rectification;
 pub use rectification::*;
 mod monthly_report;
 pub use monthly_report::*;
+mod receipt;
+pub use receipt::*;

@@ -324,6 +324,9 @@ pub trait InspectionRepo: Send + Sync {
     ) -> R<Concern>;
     /// The concern behind a receipt, with its history, for the villager.
     async fn concern_by_receipt(&self, receipt_hash: &str) -> R<(Concern, Vec<ConcernEvent>)>;
+    /// A receipt look-up in one round trip: the lock-out of `throttle_key` (whatever the
+    /// receipt), and the concern behind the receipt with its history and log entries.
+    async fn follow_receipt(&self, receipt_hash: &str, throttle_key: &str) -> R<ReceiptRead>;
     /// The villager confirms or reopens their concern.
     async fn villager_step(
         &self,

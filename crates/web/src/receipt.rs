@@ -23,7 +23,7 @@ pub fn new_code() -> Result<ReceiptCode, AppError> {
 }
 
 /// The throttle's key for a client: a keyed hash, so no address is stored in the clear.
-fn key(state: &AppState, client: &str) -> String {
+pub(crate) fn key(state: &AppState, client: &str) -> String {
     format!("receipt:{}", &state.secrets.pseudonym(client)[..32])
 }
 

@@ -361,6 +361,152 @@ async fn villagers_and_guessers(app: common::TestApp) {
     assert!(!page.contains("王某") && !page.contains("赵某") && !page.contains("自来水压力不足"));
 }
 
+/// The read paths that carry load read the session, the reach and the throttle afresh on
+/// every request: a revoked grant and a sign-out count at the next request, a locked-out
+/// client is refused even the right code, and the receipt page stays inert to markup.
+async fn reads_follow_every_change_at_once(app: common::TestApp) {
+    let w = app.inspection_world().await;
+    let admin = app.sign_in("admin").await;
+    // The liaison (west) signs in by hand, so the test holds the cookie the browser kept.
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = bare
+        .post(app.url("/login"))
+        .form(&[("username", "liaison"), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let list = || async {
+        let r = bare
+            .get(app.url("/staff/concerns"))
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let (status, page) = list().await;
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains("村口二十米断头路未打通"),
+        "the concern is in the east: not theirs"
+    );
+
+    let accounts = app.store.list_accounts().await.unwrap();
+    let liaison_id = accounts.iter().find(|a| a.username == "liaison").unwrap().id.clone();
+    let scopes = format!("/staff/admin/accounts/{liaison_id}/scopes");
+    let scope = format!("township:{}", app.fixture.township_east);
+    let r = admin.post_form(app.url(&scopes), &[("scope", &scope)]).await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = list().await;
+    assert!(page.contains("村口二十米断头路未打通"), "the grant counts at once");
+    let r = admin
+        .post_form(app.url(&format!("{scopes}/revoke")), &[("scope", &scope)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = list().await;
+    assert!(!page.contains("村口二十米断头路未打通"), "and so does its revocation");
+
+    // Signed out, the cookie the browser kept opens nothing: the list sends it to sign in.
+    let staff = bare
+        .get(app.url("/staff"))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = staff
+        .split("\"x-csrf-token\": \"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let r = bare
+        .post(app.url("/logout"))
+        .header(reqwest::header::COOKIE, &cookie)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (status, page) = list().await;
+    assert_eq!(status, 303, "{page}");
+
+    // The receipt page shows the history with markup inert, and the log entry's proof.
+    let public = common::client();
+    let r = public
+        .post(app.url("/api/v1/public/concerns"))
+        .json(&json!({"meeting_id": w.meeting, "category_id": w.category,
+                      "text": "<script>alert(1)</script>井盖缺失<b>危险</b>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    let code = created["receipt"].as_str().unwrap().to_owned();
+    qinglian_web::ledger::integrate(&app.state()).await.unwrap();
+    let look = |code: String| {
+        let public = public.clone();
+        let url = app.url("/receipt");
+        async move {
+            let r = public.post(url).form(&[("receipt", code)]).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, page) = look(code.clone()).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("alert(1)") && page.contains("井盖缺失"),
+        "the text is shown"
+    );
+    assert!(
+        !page.contains("<script>alert(1)") && !page.contains("<b>危险"),
+        "never as markup"
+    );
+    assert!(
+        page.contains("/api/v1/ledger/proof/inclusion?index="),
+        "with its entry's proof"
+    );
+
+    // Ten misses, malformed or unknown, lock the client out; then even the right code waits
+    // and shows nothing.
+    for i in 0..10 {
+        let guess = if i % 2 == 0 {
+            format!("12-{i}")
+        } else {
+            format!("9999-0000-0000-{i:04}")
+        };
+        let (status, _) = look(guess).await;
+        assert!(matches!(status, 404 | 422), "a miss says nothing: {status}");
+    }
+    let (status, page) = look(code).await;
+    assert_eq!(status, 429);
+    assert!(!page.contains("井盖缺失"));
+    assert_eq!(look("9999-0000-0000-7777".to_owned()).await.0, 429);
+}
+
+#[tokio::test]
+async fn reads_follow_every_change_at_once_on_sqlite() {
+    reads_follow_every_change_at_once(common::spawn_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn reads_follow_every_change_at_once_on_postgres() {
+    reads_follow_every_change_at_once(common::spawn_postgres().await).await;
+}
+
 /// A concern past its deadline is flagged where each party looks: the department's reminder,
 /// the escalation lists, the overdue filter; and only within reach.
 async fn overdue_concerns_are_escalated(app: common::TestApp) {

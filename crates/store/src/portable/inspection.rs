@@ -65,6 +65,14 @@ macro_rules! concern_select {
 }
 pub(crate) use concern_select;
 
+/// A page row of the concern list with the list's total beside it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConcernAndTotal {
+    #[sqlx(flatten)]
+    pub(crate) concern: crate::model::Concern,
+    pub(crate) total: i64,
+}
+
 /// A value the concern filter binds.
 pub(crate) enum FilterArg {
     Text(String),
@@ -674,16 +682,19 @@ macro_rules! inspection_impl {
                 let filter_sql = conds.join(" AND ");
                 let limit = args.len() + reach_binds.len() + 1;
                 // The page's ids first, from the concern table alone (an index can cover it),
-                // then the names for those 25 rows only.
+                // then the names for those 25 rows only. The total rides on every row as an
+                // uncorrelated subquery (evaluated once): one round trip for the page, since
+                // on SQLite each statement is a hand-off to a reader thread.
                 let sql = format!(
-                    "{} FROM (SELECT c.id AS page_id FROM concern c WHERE {filter_sql} \
+                    "{}, (SELECT COUNT(*) FROM concern c WHERE {filter_sql}) AS total \
+                     FROM (SELECT c.id AS page_id FROM concern c WHERE {filter_sql} \
                      ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit} OFFSET ${}) p \
                      JOIN concern c ON c.id = p.page_id {} ORDER BY c.created_at DESC, c.id DESC",
                     crate::portable::inspection::CONCERN_COLUMNS,
                     limit + 1,
                     crate::portable::inspection::CONCERN_JOINS,
                 );
-                let mut q = sqlx::query_as::<_, Concern>(sqlx::AssertSqlSafe(sql));
+                let mut q = sqlx::query_as::<_, crate::portable::inspection::ConcernAndTotal>(sqlx::AssertSqlSafe(sql));
                 for a in &args {
                     q = match a {
                         FilterArg::Text(v) => q.bind(v.clone()),
@@ -691,7 +702,12 @@ macro_rules! inspection_impl {
                     };
                 }
                 for b in &reach_binds { q = q.bind(b); }
-                let items = q.bind(page.limit).bind(page.offset).fetch_all(&self.read).await?;
+                let rows = q.bind(page.limit).bind(page.offset).fetch_all(&self.read).await?;
+                if let Some(first) = rows.first() {
+                    let total = first.total;
+                    return Ok(Paged { items: rows.into_iter().map(|r| r.concern).collect(), total });
+                }
+                // An empty page (nothing matches, or past the end) still says how many match.
                 let sql = format!("SELECT COUNT(*) FROM concern c WHERE {filter_sql}");
                 let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
                 for a in &args {
@@ -702,7 +718,7 @@ macro_rules! inspection_impl {
                 }
                 for b in &reach_binds { q = q.bind(b); }
                 let total = q.fetch_one(&self.read).await?;
-                Ok(Paged { items, total })
+                Ok(Paged { items: Vec::new(), total })
             }
 
             async fn get_concern(&self, reach: &qinglian_domain::scope::Reach, id: &str) -> R<Concern> {
@@ -783,6 +799,15 @@ macro_rules! inspection_impl {
                 let c = self.concern_by_id(&id).await?;
                 let events = sqlx::query_as::<_, ConcernEvent>(EVENT_SELECT).bind(&id).fetch_all(&self.read).await?;
                 Ok((c, events))
+            }
+
+            async fn follow_receipt(&self, receipt_hash: &str, throttle_key: &str) -> R<ReceiptRead> {
+                let rows = sqlx::query_as::<_, crate::portable::receipt::ReceiptRow>(crate::portable::receipt::RECEIPT_SQL)
+                    .bind(receipt_hash)
+                    .bind(throttle_key)
+                    .fetch_all(&self.read)
+                    .await?;
+                crate::portable::receipt::assemble(rows)
             }
 
             async fn villager_step(&self, actor: &Actor, receipt_hash: &str, step: &qinglian_domain::inspection::ConcernStep, now: DateTime<Utc>) -> R<Concern> {

@@ -126,8 +126,10 @@ mod ledger;
 pub(crate) mod monthly_report;
 mod org;
 pub(crate) mod rating;
+pub(crate) mod receipt;
 pub(crate) mod rectification;
 pub(crate) mod scope;
+pub(crate) mod scope_read;
 pub(crate) mod zone_governance;
 
 pub(crate) use account::account_impl;

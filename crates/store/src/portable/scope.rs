@@ -88,97 +88,11 @@ macro_rules! scope_impl {
             }
 
             async fn reach_of(&self, account_id: &str) -> R<qinglian_domain::scope::Reach> {
-                use qinglian_domain::scope::{Reach, Scope, ScopeKind};
-                let row: Option<(String, String, Option<String>, String, Option<String>)> = sqlx::query_as(
-                    "SELECT s.role, s.posting_kind, s.posting_unit_id, s.id, s.home_township_id FROM account a JOIN staff s ON s.id = a.staff_id WHERE a.id = $1",
-                )
-                .bind(account_id)
-                .fetch_optional(&self.read)
-                .await?;
-                let Some((role, posting_kind, posting_unit, staff_id, home_township)) = row else {
-                    return Ok(Reach::default());
-                };
-                let role = Role::parse("role", &role)?;
-                let posting = qinglian_domain::role::PostingKind::parse(&posting_kind)
-                    .ok_or_else(|| Invalid::field("posting_kind", "staff.posting_kind", Some(&posting_kind)))?;
-                let mut scopes = qinglian_domain::scope::posting_scopes(role, posting, posting_unit.as_deref());
-                if qinglian_domain::scope::may_hold_grants(role) {
-                    let grants: Vec<(String, String)> =
-                        sqlx::query_as("SELECT kind, target_id FROM account_scope WHERE account_id = $1")
-                            .bind(account_id)
-                            .fetch_all(&self.read)
-                            .await?;
-                    for (kind, target) in grants {
-                        let kind = ScopeKind::parse("kind", &kind)?;
-                        scopes.push(if kind.needs_target() { Scope::of(kind, target) } else { Scope::county() });
-                    }
-                }
-                let mut reach = Reach::default();
-                for scope in scopes {
-                    let id = scope.target_id.unwrap_or_default();
-                    match scope.kind {
-                        ScopeKind::County => reach.county = true,
-                        ScopeKind::Township => {
-                            reach.townships.insert(id);
-                        }
-                        // A stationed group's posting reaches the departments it supervises.
-                        ScopeKind::Department => {
-                            let ids: Vec<String> = sqlx::query_scalar(
-                                "SELECT id FROM department WHERE id = $1 OR stationed_group_id = $1",
-                            )
-                            .bind(&id)
-                            .fetch_all(&self.read)
-                            .await?;
-                            reach.departments.extend(ids);
-                        }
-                        ScopeKind::Zone => {
-                            let townships: Vec<String> = sqlx::query_scalar(
-                                "SELECT t.id FROM zone_member zm JOIN township t ON t.id = zm.member_id WHERE zm.zone_id = $1",
-                            )
-                            .bind(&id)
-                            .fetch_all(&self.read)
-                            .await?;
-                            reach.townships.extend(townships);
-                            let departments: Vec<String> = sqlx::query_scalar(
-                                "SELECT d.id FROM zone_member zm JOIN department d ON d.stationed_group_id = zm.member_id WHERE zm.zone_id = $1",
-                            )
-                            .bind(&id)
-                            .fetch_all(&self.read)
-                            .await?;
-                            reach.departments.extend(departments);
-                        }
-                        ScopeKind::InspectionRound => {
-                            reach.rounds.insert(id);
-                        }
-                        ScopeKind::Case => {
-                            reach.cases.insert(id);
-                        }
-                    }
-                }
-                // Inspection staff reach the rounds whose groups they serve in.
-                if qinglian_domain::scope::may_hold_grants(role) {
-                    let rounds: Vec<String> = sqlx::query_scalar(
-                        "SELECT DISTINCT g.round_id FROM inspection_group g \
-                         LEFT JOIN inspection_group_member m ON m.group_id = g.id \
-                         WHERE m.staff_id = $1 OR g.leader_staff_id = $1",
-                    )
-                    .bind(&staff_id)
+                let rows = sqlx::query_as::<_, crate::portable::scope_read::ReachRow>(crate::portable::scope_read::REACH_SQL)
+                    .bind(account_id)
                     .fetch_all(&self.read)
                     .await?;
-                    reach.rounds.extend(rounds);
-                    // Cross-handling teams reach their clues (and the cases opened from them).
-                    let clues: Vec<String> = sqlx::query_scalar("SELECT clue_id FROM case_team_member WHERE staff_id = $1")
-                        .bind(&staff_id)
-                        .fetch_all(&self.read)
-                        .await?;
-                    reach.cases.extend(clues);
-                }
-                // One's own townships are never reached for clues and cases (cross-handling).
-                reach.own_townships.extend(home_township);
-                if posting == qinglian_domain::role::PostingKind::Township {
-                    reach.own_townships.extend(posting_unit.clone());
-                }
-                Ok(reach)
+                crate::portable::scope_read::assemble(rows)
             }
         }
     };

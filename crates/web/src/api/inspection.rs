@@ -633,56 +633,59 @@ pub fn proof_url(index: i64, signed: i64) -> Option<String> {
     (index < signed).then(|| format!("/api/v1/ledger/proof/inclusion?index={index}&tree_size={signed}"))
 }
 
-/// The concern's log entries, matched to its history by order: each change appended one.
-pub async fn ledger_refs(state: &AppState, concern_id: &str) -> Result<Vec<LedgerRef>, AppError> {
-    let entries = state.store.ledger_entries_for(concern_id).await?;
-    let signed = state.store.latest_checkpoint().await?.map(|c| c.size).unwrap_or(0);
-    Ok(entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| LedgerRef {
-            version: i as i64 + 1,
-            index: e.idx,
-            leaf_hash: hex::encode(&e.leaf_hash),
-            proof_url: proof_url(e.idx, signed),
-        })
-        .collect())
-}
-
 /// Looks a receipt up under the client's miss limit.
+///
+/// The lock-out comes back with the concern in the one read (`follow_receipt`), so a hit
+/// costs a single round trip; a locked client is still refused before anything is shown,
+/// and a miss still counts and answers the same whatever the reason.
 pub async fn follow(state: &AppState, client: &str, raw: &str) -> Result<(ReceiptCode, Followed), AppError> {
-    crate::receipt::check_client(state, client).await?;
     let code = match ReceiptCode::parse(raw) {
         Ok(c) => c,
         Err(e) => {
+            crate::receipt::check_client(state, client).await?;
             crate::receipt::record_miss(state, client).await?;
             return Err(e.into());
         }
     };
-    match state.store.concern_by_receipt(&state.secrets.receipt_hash(&code)).await {
-        Ok((c, events)) => Ok((
-            code,
-            Followed {
-                ledger: ledger_refs(state, &c.id).await?,
-                village_name: c.village_name,
-                category_name: c.category_name,
-                text: c.text,
-                state: c.state,
-                on_spot: c.on_spot,
-                answer: c.answer,
-                answer_deadline: c.answer_deadline,
-                department_name: c.department_name,
-                created_at: c.created_at,
-                closed_at: c.closed_at,
-                events,
-            },
-        )),
-        Err(qinglian_store::StoreError::NotFound) => {
-            crate::receipt::record_miss(state, client).await?;
-            Err(AppError::NotFound)
-        }
-        Err(e) => Err(e.into()),
+    let read = state
+        .store
+        .follow_receipt(&state.secrets.receipt_hash(&code), &crate::receipt::key(state, client))
+        .await?;
+    if read.locked_until.is_some_and(|u| u > Utc::now()) {
+        return Err(AppError::TooManyRequests);
     }
+    let Some(c) = read.found else {
+        crate::receipt::record_miss(state, client).await?;
+        return Err(AppError::NotFound);
+    };
+    let ledger = c
+        .ledger
+        .iter()
+        .enumerate()
+        .map(|(i, (index, leaf))| LedgerRef {
+            version: i as i64 + 1,
+            index: *index,
+            leaf_hash: hex::encode(leaf),
+            proof_url: proof_url(*index, c.signed),
+        })
+        .collect();
+    Ok((
+        code,
+        Followed {
+            ledger,
+            village_name: c.village_name,
+            category_name: c.category_name,
+            text: c.text,
+            state: c.state,
+            on_spot: c.on_spot,
+            answer: c.answer,
+            answer_deadline: c.answer_deadline,
+            department_name: c.department_name,
+            created_at: c.created_at,
+            closed_at: c.closed_at,
+            events: c.events,
+        },
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
