@@ -72,7 +72,7 @@ pub(super) async fn write(
         .await
         .map_err(at("village plans"))?;
     let staff = store.all_staff().await.map_err(at("village plans"))?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x504c_414e_53);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0050_4c41_4e53);
     let mut written = Vec::new();
     for r in before.iter().filter(|r| r.grade() == Grade::C) {
         let left_c = after

@@ -62,7 +62,7 @@ pub(super) async fn write(store: &dyn Store, actor: &Actor, seed: u64, plans: &[
     let now = Utc::now();
     let today = now.with_timezone(&CHINA).date_naive();
     let staff = store.all_staff().await.map_err(at("monthly reports"))?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4d4f_4e54_484c_59);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x004d_4f4e_5448_4c59);
     let (mut awaiting_left, mut missing_left) = (1, 1);
     let mut filed = 0;
     for plan in plans {
