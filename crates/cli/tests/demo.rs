@@ -826,7 +826,11 @@ async fn rating_periods(store: &Store) {
     for p in &plans {
         let s = store.monthly_report_schedule(&all, &p.plan.id, now).await.unwrap();
         // The first period's plans were opened three to five months back, the second's one to two.
-        let least = if p.plan.period_id.as_deref() == Some(periods[1].id.as_str()) { 3 } else { 1 };
+        let least = if p.plan.period_id.as_deref() == Some(periods[1].id.as_str()) {
+            3
+        } else {
+            1
+        };
         assert!(s.months.len() >= least, "{:?}", s.months);
         for m in s.months {
             *statuses.entry(m.status).or_default() += 1;

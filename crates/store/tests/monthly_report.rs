@@ -267,7 +267,10 @@ async fn story(db: TestDb) {
         .with_timezone(&qinglian_domain::inspection::CHINA)
         .date_naive();
     let s = store.monthly_report_schedule(&all, &plan_id, real_today).await.unwrap();
-    assert_eq!(s.reporting_ends_on, None, "closed out, but no later period has graded the village");
+    assert_eq!(
+        s.reporting_ends_on, None,
+        "closed out, but no later period has graded the village"
+    );
     let next = qinglian_testkit::graded_period(store.as_ref(), "2026年第三季度", &[(v.id.as_str(), "B")]).await;
     store.publish_period(&a, &next.id).await.unwrap();
     let s = store.monthly_report_schedule(&all, &plan_id, real_today).await.unwrap();

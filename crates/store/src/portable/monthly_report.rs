@@ -24,7 +24,10 @@ pub(crate) fn opened_on(plan: &crate::model::VillagePlanRow) -> chrono::NaiveDat
 /// period was published, once that period decided the village's way (`standing`): it left C,
 /// so there is nothing more to report, or it is C again, so the reports go on under the plan
 /// for that period. A village graded above C with items still open keeps reporting.
-pub(crate) fn ends_of(plans: &[crate::model::VillagePlanRow], items: &[(String, String)]) -> std::collections::HashMap<String, chrono::NaiveDate> {
+pub(crate) fn ends_of(
+    plans: &[crate::model::VillagePlanRow],
+    items: &[(String, String)],
+) -> std::collections::HashMap<String, chrono::NaiveDate> {
     use qinglian_domain::rectification::item::ItemState;
     use qinglian_domain::rectification::standing::Standing;
     plans
@@ -36,9 +39,12 @@ pub(crate) fn ends_of(plans: &[crate::model::VillagePlanRow], items: &[(String, 
                 .map(|(_, s)| ItemState::parse(s).unwrap_or(ItemState::Open))
                 .collect();
             match p.standing(&states) {
-                Standing::LeftC | Standing::StillC => p
-                    .next_published_at
-                    .map(|t| (p.id.clone(), t.with_timezone(&qinglian_domain::inspection::CHINA).date_naive())),
+                Standing::LeftC | Standing::StillC => p.next_published_at.map(|t| {
+                    (
+                        p.id.clone(),
+                        t.with_timezone(&qinglian_domain::inspection::CHINA).date_naive(),
+                    )
+                }),
                 Standing::Awaiting | Standing::AboveCPlanOpen => None,
             }
         })
