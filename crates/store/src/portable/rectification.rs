@@ -150,6 +150,24 @@ macro_rules! rectification_impl {
                 Ok(row)
             }
 
+            /// An item's plan (within reach, else `NotFound`) and what the item rules know of it.
+            async fn item_facts(
+                &self,
+                reach: &qinglian_domain::scope::Reach,
+                item_id: &str,
+            ) -> R<(VillagePlanRow, qinglian_domain::rectification::item::ItemFacts)> {
+                use qinglian_domain::rectification::item::{ItemFacts, ItemState};
+                let found: Option<(String, String, String, i64)> =
+                    sqlx::query_as("SELECT plan_id, owner_staff_id, state, version FROM rectification_item WHERE id = $1")
+                        .bind(item_id)
+                        .fetch_optional(&self.read)
+                        .await?;
+                let (plan_id, owner, state, version) = found.ok_or(StoreError::NotFound)?;
+                let plan = self.plan_row(reach, &plan_id).await?;
+                let state = ItemState::parse(&state).ok_or_else(|| Invalid::field("state", "rectification.state_unknown", Some(&state)))?;
+                Ok((plan, ItemFacts { state, version, owner_staff_id: owner }))
+            }
+
             async fn plan_detail(&self, plan: VillagePlanRow, today: chrono::NaiveDate) -> R<VillagePlan> {
                 use qinglian_domain::rectification::item::{ItemState, is_overdue};
                 let rows = sqlx::query_as::<_, RectificationItemRow>(
@@ -627,20 +645,10 @@ macro_rules! rectification_impl {
                 expected_version: Option<i64>,
                 today: chrono::NaiveDate,
             ) -> R<VillagePlan> {
-                use qinglian_domain::rectification::item::{Actor as ItemActor, ItemAct, ItemFacts, ItemState, next};
-                let found: Option<(String, String, String, i64)> =
-                    sqlx::query_as("SELECT plan_id, owner_staff_id, state, version FROM rectification_item WHERE id = $1")
-                        .bind(item_id)
-                        .fetch_optional(&self.read)
-                        .await?;
-                let (plan_id, owner, state, version) = found.ok_or(StoreError::NotFound)?;
-                let plan = self.plan_row(reach, &plan_id).await?;
+                use qinglian_domain::rectification::item::{Actor as ItemActor, ItemAct, next};
+                let (plan, facts) = self.item_facts(reach, item_id).await?;
+                let version = facts.version;
                 let (staff_id, name, post) = self.rect_post_of(actor, &plan.township_id).await?;
-                let facts = ItemFacts {
-                    state: ItemState::parse(&state).ok_or_else(|| Invalid::field("state", "rectification.state_unknown", Some(&state)))?,
-                    version,
-                    owner_staff_id: owner,
-                };
                 let after = next(&facts, ItemActor { staff_id: &staff_id, supervises: post.is_some() }, act, expected_version)
                     .map_err(crate::portable::rectification::refused)?;
                 let (body, files) = match act {
@@ -705,19 +713,8 @@ macro_rules! rectification_impl {
             }
 
             async fn item_file_allowed(&self, actor: &Actor, reach: &qinglian_domain::scope::Reach, item_id: &str) -> R<()> {
-                use qinglian_domain::rectification::item::{ItemFacts, ItemState, owner_may_submit};
-                let found: Option<(String, String, String, i64)> =
-                    sqlx::query_as("SELECT plan_id, owner_staff_id, state, version FROM rectification_item WHERE id = $1")
-                        .bind(item_id)
-                        .fetch_optional(&self.read)
-                        .await?;
-                let (plan_id, owner, state, version) = found.ok_or(StoreError::NotFound)?;
-                self.plan_row(reach, &plan_id).await?;
-                let facts = ItemFacts {
-                    state: ItemState::parse(&state).ok_or_else(|| Invalid::field("state", "rectification.state_unknown", Some(&state)))?,
-                    version,
-                    owner_staff_id: owner,
-                };
+                use qinglian_domain::rectification::item::owner_may_submit;
+                let (_, facts) = self.item_facts(reach, item_id).await?;
                 owner_may_submit(&facts, actor.staff_id.as_deref().unwrap_or_default()).map_err(crate::portable::rectification::refused)
             }
 
