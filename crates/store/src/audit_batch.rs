@@ -20,6 +20,7 @@ use crate::model::Actor;
 
 /// One change's audit row and the fields of its log entry, all but the entry's version: that
 /// is the object's count of earlier entries, known only once the batch's entries are ordered.
+#[derive(Clone)]
 pub(crate) struct PendingAudit {
     pub id: String,
     pub at: DateTime<Utc>,

@@ -19,6 +19,9 @@ pub enum StoreError {
     /// failed, so it is not stored.
     #[error("the shared commit failed")]
     GroupCommit(#[source] std::sync::Arc<sqlx::Error>),
+    /// The client has used up its allowance (`model::Allowance`); nothing was written.
+    #[error("allowance used up until {until}")]
+    Throttled { until: chrono::DateTime<chrono::Utc> },
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

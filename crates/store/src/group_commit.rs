@@ -22,6 +22,7 @@ use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit_batch::{AuditSink, PendingAudit};
+use crate::concern_batch::ConcernJob;
 use crate::error::StoreError;
 
 /// Members per batch: bounds how long the first member waits for the shared COMMIT.
@@ -29,8 +30,14 @@ const MAX_MEMBERS: usize = 512;
 /// Age at which a batch commits even though more writers are queued, for the same reason.
 const MAX_AGE: Duration = Duration::from_millis(25);
 
-type Request = oneshot::Sender<Result<WriteTx, StoreError>>;
 type Done = oneshot::Sender<Result<(), StoreError>>;
+
+/// What waits for the writer: a change that borrows its connection, or a public submission
+/// the writer writes itself with the others queued (`concern_batch`).
+enum Request {
+    Lend(oneshot::Sender<Result<WriteTx, StoreError>>),
+    Concern(Box<ConcernJob>, Done),
+}
 
 /// How a lent connection comes back to the writer task; a committing member brings the audit
 /// rows it left for the batch to write.
@@ -64,8 +71,18 @@ impl GroupCommit {
     /// Waits for the writer connection, inside a savepoint of the current batch.
     pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
         let (reply, lent) = oneshot::channel();
-        self.requests.send(reply).map_err(|_| writer_gone())?;
+        self.requests.send(Request::Lend(reply)).map_err(|_| writer_gone())?;
         lent.await.map_err(|_| writer_gone())?
+    }
+
+    /// Has the writer write a public submission with the others queued; returns once it is
+    /// durable, or with the reason it was refused or lost.
+    pub(crate) async fn write_concern(&self, job: ConcernJob) -> Result<(), StoreError> {
+        let (done, result) = oneshot::channel();
+        self.requests
+            .send(Request::Concern(Box::new(job), done))
+            .map_err(|_| writer_gone())?;
+        result.await.map_err(|_| writer_gone())?
     }
 }
 
@@ -146,17 +163,43 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>, comm
         let mut batch = match Batch::open(&pool).await {
             Ok(b) => b,
             Err(e) => {
-                let _ = first.send(Err(e));
+                match first {
+                    Request::Lend(reply) => drop(reply.send(Err(e))),
+                    Request::Concern(_, done) => drop(done.send(Err(e))),
+                }
                 continue;
             }
         };
         let mut request = first;
         loop {
-            let returned = batch.lend(request).await;
             // Whoever queued while this member worked joins the batch; nobody queued: commit.
-            let open = batch.failed.is_none() && batch.members.len() < MAX_MEMBERS && batch.opened.elapsed() < MAX_AGE;
-            let next = if open { queue.try_recv().ok() } else { None };
-            let joined = batch.close_member(returned, next.is_some()).await;
+            let (next, joined) = match request {
+                Request::Lend(reply) => {
+                    let returned = batch.lend(reply).await;
+                    let next = batch.joiner(&mut queue);
+                    let joined = batch.close_member(returned, next.is_some()).await;
+                    (next, joined)
+                }
+                Request::Concern(job, done) => {
+                    // Every submission queued behind this one is written with it.
+                    let mut jobs = vec![(*job, done)];
+                    let mut next = None;
+                    while jobs.len() < MAX_MEMBERS {
+                        match queue.try_recv() {
+                            Ok(Request::Concern(job, done)) => jobs.push((*job, done)),
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    batch.write_concerns(jobs).await;
+                    let next = next.or_else(|| batch.joiner(&mut queue));
+                    let joined = batch.close_step(next.is_some()).await;
+                    (next, joined)
+                }
+            };
             match next {
                 Some(r) if joined => request = r,
                 Some(r) => {
@@ -216,7 +259,7 @@ impl Batch {
     }
 
     /// Lends the connection, inside an open savepoint, to one requester and takes it back.
-    async fn lend(&mut self, request: Request) -> Returned {
+    async fn lend(&mut self, request: oneshot::Sender<Result<WriteTx, StoreError>>) -> Returned {
         let Some(conn) = self.conn.take() else {
             let _ = request.send(Err(writer_gone()));
             return Returned::Rollback;
@@ -272,6 +315,93 @@ impl Batch {
                 false
             }
         }
+    }
+
+    /// The next queued request, if the batch may still take one.
+    fn joiner(&self, queue: &mut mpsc::UnboundedReceiver<Request>) -> Option<Request> {
+        let open = self.failed.is_none() && self.members.len() < MAX_MEMBERS && self.opened.elapsed() < MAX_AGE;
+        if open { queue.try_recv().ok() } else { None }
+    }
+
+    /// Writes public submissions inside the open savepoint: all with shared statements, or,
+    /// when those fail, each alone in its own savepoint. Those written wait for the COMMIT;
+    /// those refused are answered now.
+    async fn write_concerns(&mut self, jobs: Vec<(ConcernJob, Done)>) {
+        let Some(conn) = self.conn.as_mut() else {
+            for (_, done) in jobs {
+                let _ = done.send(Err(writer_gone()));
+            }
+            return;
+        };
+        let (jobs, dones): (Vec<ConcernJob>, Vec<Done>) = jobs.into_iter().unzip();
+        let many = jobs.len() > 1;
+        match crate::concern_batch::write(conn, &jobs).await {
+            Ok(outcomes) => self.keep_outcomes(outcomes, dones),
+            Err(e) if !many => {
+                let _ = dones.into_iter().next().map(|d| d.send(Err(e)));
+                self.step("ROLLBACK TO member").await;
+            }
+            Err(_) => {
+                self.step("ROLLBACK TO member").await;
+                for (job, done) in jobs.iter().zip(dones) {
+                    if self.failed.is_some() {
+                        // The batch broke: this member fails with it at the end.
+                        self.members.push(done);
+                        continue;
+                    }
+                    let Some(conn) = self.conn.as_mut() else { break };
+                    match crate::concern_batch::write(conn, std::slice::from_ref(job)).await {
+                        Ok(outcomes) => {
+                            self.keep_outcomes(outcomes, vec![done]);
+                            self.step("RELEASE member; SAVEPOINT member").await;
+                        }
+                        Err(e) => {
+                            let _ = done.send(Err(e));
+                            self.step("ROLLBACK TO member").await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Written submissions join the members; refused ones get their answer.
+    fn keep_outcomes(&mut self, outcomes: Vec<crate::concern_batch::Outcome>, dones: Vec<Done>) {
+        for (outcome, done) in outcomes.into_iter().zip(dones) {
+            match outcome {
+                Ok(audit) => {
+                    self.members.push(done);
+                    self.audit.push(audit);
+                }
+                Err(e) => drop(done.send(Err(e))),
+            }
+        }
+    }
+
+    /// Runs a savepoint statement; a failure breaks the batch.
+    async fn step(&mut self, sql: &'static str) {
+        if self.failed.is_some() {
+            return;
+        }
+        let result = match self.conn.as_mut() {
+            Some(conn) => sqlx::raw_sql(sql).execute(&mut **conn).await.map(|_| ()),
+            None => Err(sqlx::Error::PoolClosed),
+        };
+        if let Err(e) = result {
+            self.failed = Some(Arc::new(e));
+        }
+    }
+
+    /// Ends the submissions' step like `close_member` ends a member's. False when the batch
+    /// broke and nobody may join.
+    async fn close_step(&mut self, joining: bool) -> bool {
+        self.step(if joining {
+            "RELEASE member; SAVEPOINT member"
+        } else {
+            "RELEASE member"
+        })
+        .await;
+        self.failed.is_none()
     }
 
     async fn flush_audit(&mut self) -> Result<(), sqlx::Error> {

@@ -1,6 +1,7 @@
 //! Qinglian's storage: one repository contract, implemented on SQLite and on PostgreSQL.
 
 mod audit_batch;
+mod concern_batch;
 mod entry_pack;
 mod error;
 pub mod evidence;

@@ -514,6 +514,17 @@ pub struct ConcernEvent {
     pub at: DateTime<Utc>,
 }
 
+/// A client's allowance of some action (the throttle row `key`): at most `limit` in `window`,
+/// then refused until `lock_for` has passed. Charged inside the write it limits, so a public
+/// submission costs one durable commit, not two.
+#[derive(Debug, Clone)]
+pub struct Allowance {
+    pub key: String,
+    pub window: chrono::Duration,
+    pub limit: i64,
+    pub lock_for: chrono::Duration,
+}
+
 /// Which concerns a list shows; every filter is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConcernFilter {

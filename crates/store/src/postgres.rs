@@ -42,6 +42,21 @@ impl PgStore {
         Ok(self.write.begin().await?)
     }
 
+    /// A public submission in its own transaction, charged to the client's allowance there:
+    /// PostgreSQL's WAL flush already groups concurrent commits.
+    pub(crate) async fn write_public_concern(
+        &self,
+        actor: &crate::model::Actor,
+        input: &qinglian_domain::inspection::ConcernInput,
+        receipt_hash: &str,
+        allowance: &crate::model::Allowance,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::model::Concern, StoreError> {
+        let source = qinglian_domain::inspection::ConcernSource::Public;
+        self.insert_concern(actor, input, source, receipt_hash, "", Some(allowance), now)
+            .await
+    }
+
     /// Array-bound upserts inside one transaction; returns rows inserted or changed.
     pub(crate) async fn bulk_upsert_divisions(
         &self,

@@ -304,6 +304,18 @@ pub trait InspectionRepo: Send + Sync {
         unit_name: &str,
         now: DateTime<Utc>,
     ) -> R<Concern>;
+    /// A villager's concern from the public form, charged to the client's `allowance` in the
+    /// same transaction: a client past its allowance gets `Throttled` and nothing is written.
+    async fn create_public_concern(
+        &self,
+        actor: &Actor,
+        input: &qinglian_domain::inspection::ConcernInput,
+        receipt_hash: &str,
+        allowance: &crate::model::Allowance,
+        now: DateTime<Utc>,
+    ) -> R<Concern>;
+    /// The village a meeting is held in (what a public submission to it is about).
+    async fn meeting_village(&self, meeting_id: &str) -> R<String>;
     async fn list_concerns(&self, reach: &Reach, filter: &ConcernFilter, page: PageRequest) -> R<Paged<Concern>>;
     async fn get_concern(&self, reach: &Reach, id: &str) -> R<Concern>;
     async fn concern_events(&self, reach: &Reach, id: &str) -> R<Vec<ConcernEvent>>;

@@ -10,7 +10,7 @@ use qinglian_domain::error::Name;
 use qinglian_domain::inspection::{ConcernInput, ConcernSource, ConcernStep, MeetingInput, Party, RoundInput};
 use qinglian_domain::org::{CountyInput, StaffInput, TownshipInput, UnitInput, VillageInput};
 use qinglian_domain::scope::{Reach, Scope, ScopeKind};
-use qinglian_store::model::{Actor, ConcernFilter, PageRequest, StepBy};
+use qinglian_store::model::{Actor, Allowance, ConcernFilter, PageRequest, StepBy};
 use qinglian_store::{Store, StoreError};
 
 fn sys() -> Actor {
@@ -488,6 +488,194 @@ async fn a_concern_runs_its_course_within_reach(store: &dyn Store) {
     );
 }
 
+/// A meeting in the west village, for the public form's submissions.
+async fn public_meeting(store: &dyn Store, w: &World) -> String {
+    let a = sys();
+    let round = store
+        .create_round(&a, &RoundInput::parse("9", "第九轮巡察", "2026-10-01", "60").unwrap())
+        .await
+        .unwrap();
+    let group = store
+        .create_group(
+            &a,
+            &round.id,
+            &Name::parse("name", "第二巡察组").unwrap(),
+            &w.inspector,
+            &[],
+        )
+        .await
+        .unwrap();
+    store
+        .assign_targets(&a, &round.id, &group.group.id, std::slice::from_ref(&w.west_village))
+        .await
+        .unwrap();
+    let input = MeetingInput::parse(
+        &round.id,
+        &group.group.id,
+        &w.west_village,
+        "梅岭村村委会",
+        "2026-10-11T09:00",
+        vec![w.department.clone()],
+    )
+    .unwrap();
+    let reach = Reach::everything();
+    store.create_meeting(&a, &reach, &input).await.unwrap().meeting.id
+}
+
+fn allowance(client: &str, limit: i64) -> Allowance {
+    Allowance {
+        key: format!("submit:{client}"),
+        window: Duration::hours(1),
+        limit,
+        lock_for: Duration::hours(1),
+    }
+}
+
+/// Villagers' submissions sent at once are all kept, each with its history line, audit row and
+/// log entry; a client past its allowance is refused and leaves nothing; a bad submission
+/// among good ones is refused alone.
+async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store) {
+    let w = world(store).await;
+    let meeting = public_meeting(store, &w).await;
+    assert_eq!(store.meeting_village(&meeting).await.unwrap(), w.west_village);
+    not_found(store.meeting_village("no-such-meeting").await.unwrap_err());
+    let villager = Actor::system("public");
+    let parse = |text: &str, category: &str, village: &str| {
+        ConcernInput::parse(text, category, village, Some(&meeting), "", "").unwrap()
+    };
+
+    // Forty at once, from forty clients, three of them with a bad category, one about
+    // another village: those four are refused, the others kept.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let category = if i % 13 == 5 {
+            "no-such-category".to_owned()
+        } else {
+            w.category.clone()
+        };
+        let village = if i == 7 {
+            w.east_village.clone()
+        } else {
+            w.west_village.clone()
+        };
+        let input = parse(&format!("路灯坏了 {i}"), &category, &village);
+        let villager = villager.clone();
+        let submit = async move {
+            store
+                .create_public_concern(
+                    &villager,
+                    &input,
+                    &format!("hash-p{i}"),
+                    &allowance(&format!("c{i}"), 30),
+                    Utc::now(),
+                )
+                .await
+        };
+        tasks.push(submit);
+    }
+    let results = futures_util::future::join_all(tasks).await;
+    let mut kept = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(c) => {
+                assert_eq!(
+                    (c.state.as_str(), c.source.as_str(), c.version),
+                    ("registered", "public", 1)
+                );
+                assert_eq!(c.text, format!("路灯坏了 {i}"));
+                kept.push(c);
+            }
+            Err(e) if i % 13 == 5 => assert_eq!(invalid_keys(&e), vec!["field.unknown_id"], "{i}"),
+            Err(e) if i == 7 => assert_eq!(invalid_keys(&e), vec!["concern.village_not_meeting"]),
+            Err(e) => panic!("submission {i} refused: {e:?}"),
+        }
+    }
+    assert_eq!(kept.len(), 36);
+    for c in &kept {
+        let (found, events) = store
+            .concern_by_receipt(&format!("hash-p{}", &c.text["路灯坏了 ".len()..]))
+            .await
+            .unwrap();
+        assert_eq!(found.id, c.id);
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].kind.as_str(), events[0].party.as_str()),
+            ("create", "villager")
+        );
+    }
+    let audit = store
+        .list_audit(
+            &qinglian_store::model::AuditFilter {
+                action: Some("concern.create".into()),
+                ..Default::default()
+            },
+            PageRequest { offset: 0, limit: 100 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.total, 36);
+    store
+        .integrate_ledger(qinglian_ledger::Algorithm::Sha256, 10_000)
+        .await
+        .unwrap();
+    for c in &kept {
+        let entries = store.ledger_entries_for(&c.id).await.unwrap();
+        assert_eq!(entries.len(), 1, "{}", c.id);
+        assert_eq!(entries[0].entry_type, "concern.create");
+    }
+
+    // One client, allowed three, sends five at once: three kept, two refused, nothing of
+    // theirs written; the lock holds for the next one.
+    let mut tasks = Vec::new();
+    for i in 0..5 {
+        let input = parse(&format!("同一部手机 {i}"), &w.category, &w.west_village);
+        let villager = villager.clone();
+        tasks.push(async move {
+            store
+                .create_public_concern(
+                    &villager,
+                    &input,
+                    &format!("hash-s{i}"),
+                    &allowance("shared", 3),
+                    Utc::now(),
+                )
+                .await
+        });
+    }
+    let results = futures_util::future::join_all(tasks).await;
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Throttled { .. })))
+        .count();
+    assert_eq!((results.iter().filter(|r| r.is_ok()).count(), refused), (3, 2));
+    let mut receipts = 0;
+    for i in 0..5 {
+        receipts += usize::from(store.concern_by_receipt(&format!("hash-s{i}")).await.is_ok());
+    }
+    assert_eq!(receipts, 3);
+    let input = parse("再来一条", &w.category, &w.west_village);
+    let e = store
+        .create_public_concern(&villager, &input, "hash-s9", &allowance("shared", 3), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Throttled { .. }), "{e:?}");
+    not_found(store.concern_by_receipt("hash-s9").await.unwrap_err());
+    // A lock ends: an hour and more later the client may send again.
+    let later = Utc::now() + Duration::hours(2);
+    store
+        .create_public_concern(&villager, &input, "hash-s9", &allowance("shared", 3), later)
+        .await
+        .unwrap();
+
+    // A receipt hash already taken (a collision) is refused as a conflict, alone.
+    let input = parse("重复的回执", &w.category, &w.west_village);
+    let e = store
+        .create_public_concern(&villager, &input, "hash-p0", &allowance("other", 30), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict { field: "receipt", .. }), "{e:?}");
+}
+
 macro_rules! stories {
     ($($story:ident),* $(,)?) => {
         mod sqlite {
@@ -515,4 +703,5 @@ stories!(
     reach_comes_from_postings_grants_and_groups,
     rounds_groups_and_recusal,
     a_concern_runs_its_course_within_reach,
+    public_submissions_are_kept_charged_and_refused_alone,
 );

@@ -54,6 +54,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict { field, value } => Self::Conflict { field, value },
             // The shared commit failed (e.g. disk full): nothing was written; retrying may work.
             StoreError::Unavailable(_) | StoreError::GroupCommit(_) => Self::Unavailable(e.into()),
+            StoreError::Throttled { .. } => Self::TooManyRequests,
             other => Self::Internal(other.into()),
         }
     }

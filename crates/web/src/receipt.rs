@@ -31,24 +31,14 @@ pub(crate) fn key(state: &AppState, client: &str) -> String {
 /// a meeting sharing one phone, not enough to flood the register.
 const SUBMISSIONS_PER_HOUR: i64 = 30;
 
-/// Counts a public submission; refuses the client once it has sent too many this hour.
-pub async fn count_submission(state: &AppState, client: &str) -> Result<(), AppError> {
-    let key = format!("submit:{}", &state.secrets.pseudonym(client)[..32]);
-    let now = Utc::now();
-    if state.store.login_locked_until(&key, now).await?.is_some() {
-        return Err(AppError::TooManyRequests);
+/// The client's allowance of public submissions, charged with each one it sends.
+pub fn submission_allowance(state: &AppState, client: &str) -> qinglian_store::model::Allowance {
+    qinglian_store::model::Allowance {
+        key: format!("submit:{}", &state.secrets.pseudonym(client)[..32]),
+        window: chrono::Duration::hours(1),
+        limit: SUBMISSIONS_PER_HOUR,
+        lock_for: chrono::Duration::hours(1),
     }
-    state
-        .store
-        .record_login_failure(
-            &key,
-            now,
-            chrono::Duration::hours(1),
-            SUBMISSIONS_PER_HOUR,
-            chrono::Duration::hours(1),
-        )
-        .await?;
-    Ok(())
 }
 
 /// Refuses the client while it is locked out for too many misses.

@@ -359,6 +359,39 @@ async fn villagers_and_guessers(app: common::TestApp) {
         .unwrap();
     assert!(page.contains("id=\"pub-total\">2<") && page.contains(&format!("/m/{}", w.meeting)));
     assert!(!page.contains("王某") && !page.contains("赵某") && !page.contains("自来水压力不足"));
+
+    // One client may send 30 concerns an hour (it sent one above; refused forms do not
+    // count): the 31st is refused with 429 and nothing of it is kept.
+    let send = |i: usize| {
+        let public = public.clone();
+        let body = json!({"meeting_id": w.meeting, "category_id": w.category, "text": format!("一部手机的第{i}条")});
+        let url = app.url("/api/v1/public/concerns");
+        async move { public.post(url).json(&body).send().await.unwrap() }
+    };
+    let statuses: Vec<u16> = futures_util::future::join_all((0..31).map(send))
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 29, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 2, "{statuses:?}");
+    let r = send(99).await;
+    assert_eq!(r.status(), 429);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "too_many_requests", "{body}");
+    let r = public
+        .post(app.url(&format!("/m/{}", w.meeting)))
+        .form(&[("category_id", w.category.as_str()), ("text", "表单也一样")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let (_, list) = app
+        .sign_in("casemanager")
+        .await
+        .get_json(app.url("/api/v1/concerns?per_page=100"))
+        .await;
+    assert_eq!(list["total"], 2 + 29, "the refused ones left nothing");
 }
 
 /// The read paths that carry load read the session, the reach and the throttle afresh on

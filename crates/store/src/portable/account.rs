@@ -1,7 +1,48 @@
 //! Accounts, sessions, sign-in throttling and the second factor, on both backends.
 
+/// What one charge against a throttle row found.
+pub(crate) struct Charged {
+    /// The key was already locked, until then: the attempt should be refused.
+    pub(crate) locked: Option<chrono::DateTime<chrono::Utc>>,
+    /// This charge used up the allowance and locks the key until then (it itself counted).
+    pub(crate) locks: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 macro_rules! account_impl {
     ($store:ty) => {
+        impl $store {
+            /// Counts one attempt of `key` in the caller's transaction: attempts older than
+            /// `window` start a new count, and reaching `limit` locks the key until
+            /// `now + lock_for`. One upsert, so concurrent attempts on PostgreSQL cannot lose
+            /// a count.
+            pub(crate) async fn charge_tx(
+                &self,
+                tx: &mut Tx,
+                key: &str,
+                now: DateTime<Utc>,
+                window: chrono::Duration,
+                limit: i64,
+                lock_for: chrono::Duration,
+            ) -> R<crate::portable::account::Charged> {
+                let (count, locked_until): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+                    "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, NULL) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                       failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+                       window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+                     RETURNING failures, locked_until")
+                    .bind(key).bind(now).bind(now - window).fetch_one(&mut **tx).await?;
+                let locked = locked_until.filter(|u| *u > now);
+                let mut locks = None;
+                if count >= limit {
+                    let until = now + lock_for;
+                    sqlx::query("UPDATE login_throttle SET locked_until = $2, failures = 0, window_start = $3 WHERE key = $1")
+                        .bind(key).bind(until).bind(now).execute(&mut **tx).await?;
+                    locks = Some(until);
+                }
+                Ok(crate::portable::account::Charged { locked, locks })
+            }
+        }
+
         #[async_trait::async_trait]
         impl crate::repo::AccountRepo for $store {
             async fn create_account(&self, actor: &Actor, staff_id: &str, username: &str, password_hash: &str) -> R<String> {
@@ -148,26 +189,12 @@ macro_rules! account_impl {
             }
 
             async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, window: chrono::Duration, limit: i64, lock_for: chrono::Duration) -> R<Option<DateTime<Utc>>> {
-                // One statement, so concurrent failures on PostgreSQL cannot lose a count. In a
-                // write transaction, so on SQLite it shares the group commit's COMMIT instead of
-                // paying a durable commit of its own (each public submission counts here).
+                // In a write transaction, so on SQLite it shares the group commit's COMMIT
+                // instead of paying a durable commit of its own.
                 let mut tx = self.begin_write().await?;
-                let row: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-                    "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, NULL) \
-                     ON CONFLICT (key) DO UPDATE SET \
-                       failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
-                       window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
-                     RETURNING failures, locked_until")
-                    .bind(key).bind(now).bind(now - window).fetch_one(&mut *tx).await?;
-                if row.0 >= limit {
-                    let until = now + lock_for;
-                    sqlx::query("UPDATE login_throttle SET locked_until = $2, failures = 0, window_start = $3 WHERE key = $1")
-                        .bind(key).bind(until).bind(now).execute(&mut *tx).await?;
-                    tx.commit().await?;
-                    return Ok(Some(until));
-                }
+                let charged = self.charge_tx(&mut tx, key, now, window, limit, lock_for).await?;
                 tx.commit().await?;
-                Ok(row.1.filter(|u| *u > now))
+                Ok(charged.locks.or(charged.locked))
             }
 
             async fn clear_login_failures(&self, key: &str) -> R<()> {

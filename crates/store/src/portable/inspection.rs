@@ -110,6 +110,16 @@ pub(crate) fn concern_conditions(filter: &crate::model::ConcernFilter) -> (Vec<S
     (conds, args)
 }
 
+/// The list's order: overdue concerns longest overdue first (the earliest deadline, then the
+/// oldest), read straight off `concern_department_due`; any other list newest first.
+pub(crate) fn list_order(filter: &crate::model::ConcernFilter) -> &'static str {
+    if filter.overdue_on.is_some() {
+        "c.answer_deadline, c.created_at, c.id"
+    } else {
+        "c.created_at DESC, c.id DESC"
+    }
+}
+
 pub(crate) const EVENT_SELECT: &str = "SELECT version, kind, state, party, unit_name, text, deadline, at \
      FROM concern_event WHERE concern_id = $1 ORDER BY version";
 
@@ -166,6 +176,96 @@ pub(crate) fn content_hash(parts: &[&str]) -> String {
 macro_rules! inspection_impl {
     ($store:ty) => {
         impl $store {
+            /// Logs a concern in one write transaction, first charging `allowance` when given.
+            #[allow(clippy::too_many_arguments)]
+            pub(crate) async fn insert_concern(
+                &self,
+                actor: &Actor,
+                input: &qinglian_domain::inspection::ConcernInput,
+                source: qinglian_domain::inspection::ConcernSource,
+                receipt_hash: &str,
+                unit_name: &str,
+                allowance: Option<&crate::model::Allowance>,
+                now: DateTime<Utc>,
+            ) -> R<Concern> {
+                let id = new_id();
+                let mut tx = self.begin_write().await?;
+                if let Some(a) = allowance {
+                    // Charged before the concern, in its transaction: a refusal rolls back both.
+                    if let Some(until) = self.charge_tx(&mut tx, &a.key, now, a.window, a.limit, a.lock_for).await?.locked {
+                        return Err(StoreError::Throttled { until });
+                    }
+                }
+                // The meeting (or the village) gives the round and township inside the INSERT:
+                // one statement fewer on SQLite's single writer. No row means it is unknown or
+                // the village is not the meeting's, which the rare second look tells apart.
+                let from = match &input.meeting_id {
+                    Some(_) => "SELECT $1, m.round_id, m.id, m.village_id, m.township_id, $4, $5, $6, 'registered', $7, $8, $9, 1, $10, $10 \
+                                FROM onsite_meeting m WHERE m.id = $2 AND m.village_id = $3",
+                    None => "SELECT $1, NULL, NULL, v.id, v.township_id, $4, $5, $6, 'registered', $7, $8, $9, 1, $10, $10 \
+                             FROM village v WHERE v.id = $3 AND $2 IS NULL",
+                };
+                // Both forms take the same parameters; only two fixed texts are interpolated.
+                let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO concern (id, round_id, meeting_id, village_id, township_id, category_id, text, source, state, \
+                     receipt_hash, complainant_name, complainant_phone, version, created_at, updated_at) {from}"
+                )))
+                .bind(&id)
+                .bind(&input.meeting_id)
+                .bind(&input.village_id)
+                .bind(&input.category_id)
+                .bind(input.text.as_str())
+                .bind(source.as_str())
+                .bind(receipt_hash)
+                .bind(input.complainant_name.as_ref().map(|n| n.as_str()))
+                .bind(&input.complainant_phone)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(constraint("receipt", None, "category_id"))?
+                .rows_affected();
+                if inserted == 0 {
+                    return Err(match &input.meeting_id {
+                        Some(m) => {
+                            let village: Option<String> = sqlx::query_scalar("SELECT village_id FROM onsite_meeting WHERE id = $1")
+                                .bind(m)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                            match village {
+                                Some(_) => Invalid::field("village_id", "concern.village_not_meeting", None),
+                                None => Invalid::field("meeting_id", "field.unknown_id", None),
+                            }
+                        }
+                        None => Invalid::field("village_id", "field.unknown_id", None),
+                    }
+                    .into());
+                }
+                let party = match source {
+                    qinglian_domain::inspection::ConcernSource::Meeting => "group",
+                    qinglian_domain::inspection::ConcernSource::Public => "villager",
+                };
+                sqlx::query(
+                    "INSERT INTO concern_event (id, concern_id, version, kind, state, party, unit_name, actor_staff_id, text, deadline, at) \
+                     VALUES ($1, $2, 1, 'create', 'registered', $3, $4, $5, NULL, NULL, $6)",
+                )
+                .bind(new_id())
+                .bind(&id)
+                .bind(party)
+                .bind(unit_name)
+                .bind(&actor.staff_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let detail = format!(
+                    "{} sha256:{}",
+                    source.as_str(),
+                    crate::portable::inspection::content_hash(&[input.text.as_str(), &input.category_id, &input.village_id])
+                );
+                self.audit_tx(&mut tx, actor, AuditAction::ConcernCreate, Some(&id), Some(&detail)).await?;
+                tx.commit().await?;
+                self.concern_by_id(&id).await
+            }
+
             async fn group_members(&self, group_id: &str) -> R<Vec<GroupMember>> {
                 Ok(sqlx::query_as::<_, GroupMember>(
                     "SELECT s.id AS staff_id, s.name, s.home_township_id, h.name AS home_township_name \
@@ -215,7 +315,7 @@ macro_rules! inspection_impl {
                 Ok(Some(ids))
             }
 
-            async fn concern_by_id(&self, id: &str) -> R<Concern> {
+            pub(crate) async fn concern_by_id(&self, id: &str) -> R<Concern> {
                 Ok(sqlx::query_as::<_, Concern>(concat!(concern_select!(), " WHERE c.id = $1"))
                     .bind(id)
                     .fetch_one(&self.read)
@@ -602,76 +702,25 @@ macro_rules! inspection_impl {
                 unit_name: &str,
                 now: DateTime<Utc>,
             ) -> R<Concern> {
-                let id = new_id();
-                let mut tx = self.begin_write().await?;
-                // The meeting (or the village) gives the round and township inside the INSERT:
-                // one statement fewer on SQLite's single writer. No row means it is unknown or
-                // the village is not the meeting's, which the rare second look tells apart.
-                let from = match &input.meeting_id {
-                    Some(_) => "SELECT $1, m.round_id, m.id, m.village_id, m.township_id, $4, $5, $6, 'registered', $7, $8, $9, 1, $10, $10 \
-                                FROM onsite_meeting m WHERE m.id = $2 AND m.village_id = $3",
-                    None => "SELECT $1, NULL, NULL, v.id, v.township_id, $4, $5, $6, 'registered', $7, $8, $9, 1, $10, $10 \
-                             FROM village v WHERE v.id = $3 AND $2 IS NULL",
-                };
-                // Both forms take the same parameters; only two fixed texts are interpolated.
-                let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO concern (id, round_id, meeting_id, village_id, township_id, category_id, text, source, state, \
-                     receipt_hash, complainant_name, complainant_phone, version, created_at, updated_at) {from}"
-                )))
-                .bind(&id)
-                .bind(&input.meeting_id)
-                .bind(&input.village_id)
-                .bind(&input.category_id)
-                .bind(input.text.as_str())
-                .bind(source.as_str())
-                .bind(receipt_hash)
-                .bind(input.complainant_name.as_ref().map(|n| n.as_str()))
-                .bind(&input.complainant_phone)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(constraint("receipt", None, "category_id"))?
-                .rows_affected();
-                if inserted == 0 {
-                    return Err(match &input.meeting_id {
-                        Some(m) => {
-                            let village: Option<String> = sqlx::query_scalar("SELECT village_id FROM onsite_meeting WHERE id = $1")
-                                .bind(m)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                            match village {
-                                Some(_) => Invalid::field("village_id", "concern.village_not_meeting", None),
-                                None => Invalid::field("meeting_id", "field.unknown_id", None),
-                            }
-                        }
-                        None => Invalid::field("village_id", "field.unknown_id", None),
-                    }
-                    .into());
-                }
-                let party = match source {
-                    qinglian_domain::inspection::ConcernSource::Meeting => "group",
-                    qinglian_domain::inspection::ConcernSource::Public => "villager",
-                };
-                sqlx::query(
-                    "INSERT INTO concern_event (id, concern_id, version, kind, state, party, unit_name, actor_staff_id, text, deadline, at) \
-                     VALUES ($1, $2, 1, 'create', 'registered', $3, $4, $5, NULL, NULL, $6)",
-                )
-                .bind(new_id())
-                .bind(&id)
-                .bind(party)
-                .bind(unit_name)
-                .bind(&actor.staff_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let detail = format!(
-                    "{} sha256:{}",
-                    source.as_str(),
-                    crate::portable::inspection::content_hash(&[input.text.as_str(), &input.category_id, &input.village_id])
-                );
-                self.audit_tx(&mut tx, actor, AuditAction::ConcernCreate, Some(&id), Some(&detail)).await?;
-                tx.commit().await?;
-                self.concern_by_id(&id).await
+                self.insert_concern(actor, input, source, receipt_hash, unit_name, None, now).await
+            }
+
+            async fn create_public_concern(
+                &self,
+                actor: &Actor,
+                input: &qinglian_domain::inspection::ConcernInput,
+                receipt_hash: &str,
+                allowance: &crate::model::Allowance,
+                now: DateTime<Utc>,
+            ) -> R<Concern> {
+                self.write_public_concern(actor, input, receipt_hash, allowance, now).await
+            }
+
+            async fn meeting_village(&self, meeting_id: &str) -> R<String> {
+                Ok(sqlx::query_scalar("SELECT village_id FROM onsite_meeting WHERE id = $1")
+                    .bind(meeting_id)
+                    .fetch_one(&self.read)
+                    .await?)
             }
 
             async fn list_concerns(&self, reach: &qinglian_domain::scope::Reach, filter: &ConcernFilter, page: PageRequest) -> R<Paged<Concern>> {
@@ -685,11 +734,12 @@ macro_rules! inspection_impl {
                 // then the names for those 25 rows only. The total rides on every row as an
                 // uncorrelated subquery (evaluated once): one round trip for the page, since
                 // on SQLite each statement is a hand-off to a reader thread.
+                let order = crate::portable::inspection::list_order(filter);
                 let sql = format!(
                     "{}, (SELECT COUNT(*) FROM concern c WHERE {filter_sql}) AS total \
                      FROM (SELECT c.id AS page_id FROM concern c WHERE {filter_sql} \
-                     ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit} OFFSET ${}) p \
-                     JOIN concern c ON c.id = p.page_id {} ORDER BY c.created_at DESC, c.id DESC",
+                     ORDER BY {order} LIMIT ${limit} OFFSET ${}) p \
+                     JOIN concern c ON c.id = p.page_id {} ORDER BY {order}",
                     crate::portable::inspection::CONCERN_COLUMNS,
                     limit + 1,
                     crate::portable::inspection::CONCERN_JOINS,

@@ -112,7 +112,7 @@ pub(crate) fn zone_member_exists_sql(kind: qinglian_domain::org::ZoneKind) -> &'
     }
 }
 
-mod account;
+pub(crate) mod account;
 mod article;
 mod audit;
 pub(crate) mod campaign;

@@ -554,25 +554,24 @@ pub async fn submit_public(
     client: &str,
     body: &PublicConcern,
 ) -> Result<(ReceiptCode, Concern), AppError> {
-    crate::receipt::count_submission(state, client).await?;
-    let meeting = state.store.public_meeting(&body.meeting_id).await?.meeting;
+    let village_id = state.store.meeting_village(&body.meeting_id).await?;
     let input = ConcernInput::parse(
         &body.text,
         &body.category_id,
-        &meeting.village_id,
-        Some(&meeting.id),
+        &village_id,
+        Some(&body.meeting_id),
         &body.complainant_name,
         &body.complainant_phone,
     )?;
     let code = crate::receipt::new_code()?;
+    // The client's hourly allowance is charged in the concern's own transaction.
     let concern = state
         .store
-        .create_concern(
+        .create_public_concern(
             &villager_actor("public"),
             &input,
-            ConcernSource::Public,
             &state.secrets.receipt_hash(&code),
-            "",
+            &crate::receipt::submission_allowance(state, client),
             Utc::now(),
         )
         .await?;
