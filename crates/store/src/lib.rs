@@ -77,4 +77,6 @@ pub(crate) trait BackendDb {
     type WriteTx;
     /// The query packing a range of log entries into one row (see `entry_pack`).
     const ENTRY_PACK_SQL: &'static str;
+    /// Whether generated statements number their parameters (`$1`) rather than use `?`.
+    const NUMBERED_PARAMS: bool;
 }

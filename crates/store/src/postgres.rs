@@ -19,6 +19,7 @@ impl crate::BackendDb for PgStore {
     // PostgreSQL groups concurrent commits in its own WAL flush: one transaction per change.
     type WriteTx = sqlx::Transaction<'static, sqlx::Postgres>;
     const ENTRY_PACK_SQL: &'static str = crate::entry_pack::POSTGRES_PACK;
+    const NUMBERED_PARAMS: bool = true;
 }
 
 impl PgStore {

@@ -22,6 +22,7 @@ impl crate::BackendDb for SqliteStore {
     type Db = sqlx::Sqlite;
     type WriteTx = crate::group_commit::WriteTx;
     const ENTRY_PACK_SQL: &'static str = crate::entry_pack::SQLITE_PACK;
+    const NUMBERED_PARAMS: bool = false;
 }
 
 /// How much of the database file each connection maps: more than a county's data holds.

@@ -122,7 +122,7 @@ mod division;
 pub(crate) mod evidence;
 pub(crate) mod inspection;
 mod job;
-mod ledger;
+pub(crate) mod ledger;
 pub(crate) mod monthly_report;
 mod org;
 pub(crate) mod rating;
