@@ -15,6 +15,7 @@ mod postgres;
 mod proof_nodes_tests;
 mod repo;
 mod sqlite;
+mod total_cache;
 
 use std::sync::Arc;
 
@@ -79,4 +80,7 @@ pub(crate) trait BackendDb {
     const ENTRY_PACK_SQL: &'static str;
     /// Whether generated statements number their parameters (`$1`) rather than use `?`.
     const NUMBERED_PARAMS: bool;
+    /// An expression that moves with every committed change, when the backend has an exact
+    /// one (`total_cache`).
+    const CHANGE_MARK_SQL: Option<&'static str>;
 }

@@ -12,6 +12,8 @@ pub(crate) struct PgStore {
     pub(crate) read: PgPool,
     pub(crate) write: PgPool,
     pub(crate) nodes: crate::node_cache::NodeCache,
+    /// Concern list totals until the next change (SQLite only).
+    pub(crate) list_totals: crate::total_cache::TotalCache,
 }
 
 impl crate::BackendDb for PgStore {
@@ -19,6 +21,7 @@ impl crate::BackendDb for PgStore {
     // PostgreSQL groups concurrent commits in its own WAL flush: one transaction per change.
     type WriteTx = sqlx::Transaction<'static, sqlx::Postgres>;
     const ENTRY_PACK_SQL: &'static str = crate::entry_pack::POSTGRES_PACK;
+    const CHANGE_MARK_SQL: Option<&'static str> = None;
     const NUMBERED_PARAMS: bool = true;
 }
 
@@ -34,6 +37,7 @@ impl PgStore {
             read: pool.clone(),
             write: pool,
             nodes: crate::node_cache::NodeCache::new(),
+            list_totals: crate::total_cache::TotalCache::default(),
         })
     }
 

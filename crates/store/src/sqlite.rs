@@ -16,12 +16,15 @@ pub(crate) struct SqliteStore {
     /// Transactions on `write` go through here, so that they share commits.
     group: crate::group_commit::GroupCommit,
     pub(crate) nodes: crate::node_cache::NodeCache,
+    /// Concern list totals until the next change (SQLite only).
+    pub(crate) list_totals: crate::total_cache::TotalCache,
 }
 
 impl crate::BackendDb for SqliteStore {
     type Db = sqlx::Sqlite;
     type WriteTx = crate::group_commit::WriteTx;
     const ENTRY_PACK_SQL: &'static str = crate::entry_pack::SQLITE_PACK;
+    const CHANGE_MARK_SQL: Option<&'static str> = Some("(SELECT COALESCE(MAX(seq), 0) FROM ledger_entry)");
     const NUMBERED_PARAMS: bool = false;
 }
 
@@ -64,6 +67,7 @@ impl SqliteStore {
             write,
             group,
             nodes: crate::node_cache::NodeCache::new(),
+            list_totals: crate::total_cache::TotalCache::default(),
         })
     }
 

@@ -667,6 +667,29 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
         .await
         .unwrap();
 
+    // A list's total, read twice (the second may be a kept total), follows the next change
+    // at once.
+    let everything = Reach::everything();
+    let filter = ConcernFilter {
+        meeting_id: Some(meeting.clone()),
+        ..Default::default()
+    };
+    let page = PageRequest { offset: 0, limit: 5 };
+    let before = store.list_concerns(&everything, &filter, page).await.unwrap().total;
+    assert_eq!(
+        store.list_concerns(&everything, &filter, page).await.unwrap().total,
+        before
+    );
+    let input = parse("又一条", &w.category, &w.west_village);
+    store
+        .create_public_concern(&villager, &input, "hash-t1", &allowance("t", 30), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_concerns(&everything, &filter, page).await.unwrap().total,
+        before + 1
+    );
+
     // A receipt hash already taken (a collision) is refused as a conflict, alone.
     let input = parse("重复的回执", &w.category, &w.west_village);
     let e = store

@@ -70,6 +70,8 @@ pub(crate) use concern_select;
 pub(crate) struct ConcernAndTotal {
     #[sqlx(flatten)]
     pub(crate) concern: crate::model::Concern,
+    /// The store's change mark the total was counted (or kept) under (`total_cache`).
+    pub(crate) mark: i64,
     pub(crate) total: i64,
 }
 
@@ -735,8 +737,18 @@ macro_rules! inspection_impl {
                 // uncorrelated subquery (evaluated once): one round trip for the page, since
                 // on SQLite each statement is a hand-off to a reader thread.
                 let order = crate::portable::inspection::list_order(filter);
+                // Where the backend has an exact change mark, a total kept under the current
+                // mark is taken as it is; the count runs only when the mark has moved.
+                let count = format!("(SELECT COUNT(*) FROM concern c WHERE {filter_sql})");
+                let (mark, total) = match <Self as crate::BackendDb>::CHANGE_MARK_SQL {
+                    Some(m) => (
+                        format!("CAST({m} AS BIGINT)"),
+                        format!("CASE WHEN {m} = ${} THEN ${} ELSE {count} END", limit + 2, limit + 3),
+                    ),
+                    None => ("CAST(0 AS BIGINT)".to_owned(), count),
+                };
                 let sql = format!(
-                    "{}, (SELECT COUNT(*) FROM concern c WHERE {filter_sql}) AS total \
+                    "{}, {mark} AS mark, {total} AS total \
                      FROM (SELECT c.id AS page_id FROM concern c WHERE {filter_sql} \
                      ORDER BY {order} LIMIT ${limit} OFFSET ${}) p \
                      JOIN concern c ON c.id = p.page_id {} ORDER BY {order}",
@@ -744,17 +756,26 @@ macro_rules! inspection_impl {
                     limit + 1,
                     crate::portable::inspection::CONCERN_JOINS,
                 );
+                let mut key = filter_sql.clone();
                 let mut q = sqlx::query_as::<_, crate::portable::inspection::ConcernAndTotal>(sqlx::AssertSqlSafe(sql));
                 for a in &args {
                     q = match a {
-                        FilterArg::Text(v) => q.bind(v.clone()),
-                        FilterArg::Date(d) => q.bind(*d),
+                        FilterArg::Text(v) => { key.push_str(&format!("|{v}")); q.bind(v.clone()) }
+                        FilterArg::Date(d) => { key.push_str(&format!("|{d}")); q.bind(*d) }
                     };
                 }
-                for b in &reach_binds { q = q.bind(b); }
-                let rows = q.bind(page.limit).bind(page.offset).fetch_all(&self.read).await?;
+                for b in &reach_binds { key.push_str(&format!("|{b}")); q = q.bind(b); }
+                q = q.bind(page.limit).bind(page.offset);
+                if <Self as crate::BackendDb>::CHANGE_MARK_SQL.is_some() {
+                    let (kept_mark, kept_total) = self.list_totals.get(&key);
+                    q = q.bind(kept_mark).bind(kept_total);
+                }
+                let rows = q.fetch_all(&self.read).await?;
                 if let Some(first) = rows.first() {
                     let total = first.total;
+                    if <Self as crate::BackendDb>::CHANGE_MARK_SQL.is_some() {
+                        self.list_totals.put(key, first.mark, total);
+                    }
                     return Ok(Paged { items: rows.into_iter().map(|r| r.concern).collect(), total });
                 }
                 // An empty page (nothing matches, or past the end) still says how many match.
