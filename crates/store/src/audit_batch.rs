@@ -193,7 +193,8 @@ async fn insert_entries(
     q.execute(&mut *conn).await.map(|_| ())
 }
 
-fn push_placeholders(sql: &mut String, n: usize, one: &str) {
+/// Appends `n` copies of `one` separated by commas: the rows of a multi-row statement.
+pub(crate) fn push_placeholders(sql: &mut String, n: usize, one: &str) {
     for i in 0..n {
         if i > 0 {
             sql.push(',');

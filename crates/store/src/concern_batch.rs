@@ -19,7 +19,7 @@ use qinglian_domain::audit::AuditAction;
 use qinglian_domain::inspection::ConcernInput;
 use sqlx::SqliteConnection;
 
-use crate::audit_batch::PendingAudit;
+use crate::audit_batch::{PendingAudit, push_placeholders};
 use crate::error::{StoreError, constraint};
 use crate::model::{Actor, Allowance};
 
@@ -53,10 +53,8 @@ impl ConcernJob {
             .clone()
             .ok_or_else(|| Invalid::field("meeting_id", "field.required", None))?;
         let id = crate::portable::new_id();
-        let detail = format!(
-            "public sha256:{}",
-            crate::portable::inspection::content_hash(&[input.text.as_str(), &input.category_id, &input.village_id])
-        );
+        let detail =
+            crate::portable::inspection::concern_detail(qinglian_domain::inspection::ConcernSource::Public, input);
         let audit = PendingAudit::new(actor, AuditAction::ConcernCreate, Some(&id), Some(&detail))?;
         Ok(Self {
             id,
@@ -149,7 +147,7 @@ async fn charge(conn: &mut SqliteConnection, jobs: &[ConcernJob]) -> Result<Vec<
     keys.sort_unstable();
     keys.dedup();
     let mut sql = String::from("SELECT key, failures, window_start, locked_until FROM login_throttle WHERE key IN (");
-    push_marks(&mut sql, keys.len(), "?");
+    push_placeholders(&mut sql, keys.len(), "?");
     sql.push(')');
     let mut q = sqlx::query_as::<_, (String, i64, DateTime<Utc>, Option<DateTime<Utc>>)>(sqlx::AssertSqlSafe(sql))
         .persistent(false);
@@ -188,7 +186,7 @@ async fn charge(conn: &mut SqliteConnection, jobs: &[ConcernJob]) -> Result<Vec<
     changed.dedup();
     if !changed.is_empty() {
         let mut sql = String::from("INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ");
-        push_marks(&mut sql, changed.len(), "(?, ?, ?, ?)");
+        push_placeholders(&mut sql, changed.len(), "(?, ?, ?, ?)");
         sql.push_str(
             " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, \
              window_start = excluded.window_start, locked_until = excluded.locked_until",
@@ -216,7 +214,7 @@ async fn insert_concerns(conn: &mut SqliteConnection, jobs: &[&ConcernJob]) -> R
          SELECT j.column1, m.round_id, m.id, m.village_id, m.township_id, j.column4, j.column5, 'public', 'registered', \
          j.column6, j.column7, j.column8, 1, j.column9, j.column9 FROM (VALUES ",
     );
-    push_marks(&mut sql, jobs.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    push_placeholders(&mut sql, jobs.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
     sql.push_str(") j JOIN onsite_meeting m ON m.id = j.column2 AND m.village_id = j.column3");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
     for j in jobs {
@@ -244,11 +242,7 @@ async fn insert_concerns(conn: &mut SqliteConnection, jobs: &[&ConcernJob]) -> R
         .bind(&jobs[0].meeting_id)
         .fetch_optional(&mut *conn)
         .await?;
-    Err(match known {
-        Some(_) => Invalid::field("village_id", "concern.village_not_meeting", None),
-        None => Invalid::field("meeting_id", "field.unknown_id", None),
-    }
-    .into())
+    Err(crate::portable::inspection::meeting_refusal(known).into())
 }
 
 /// Each concern's first history line: raised by the villager.
@@ -257,7 +251,7 @@ async fn insert_events(conn: &mut SqliteConnection, jobs: &[&ConcernJob]) -> Res
         "INSERT INTO concern_event (id, concern_id, version, kind, state, party, unit_name, actor_staff_id, text, \
          deadline, at) VALUES ",
     );
-    push_marks(
+    push_placeholders(
         &mut sql,
         jobs.len(),
         "(?, ?, 1, 'create', 'registered', 'villager', '', ?, NULL, NULL, ?)",
@@ -272,15 +266,6 @@ async fn insert_events(conn: &mut SqliteConnection, jobs: &[&ConcernJob]) -> Res
     }
     q.execute(&mut *conn).await?;
     Ok(())
-}
-
-fn push_marks(sql: &mut String, n: usize, one: &str) {
-    for i in 0..n {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(one);
-    }
 }
 
 #[cfg(test)]

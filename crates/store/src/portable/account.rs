@@ -11,32 +11,24 @@ pub(crate) struct Charged {
 macro_rules! account_impl {
     ($store:ty) => {
         impl $store {
-            /// Counts one attempt of `key` in the caller's transaction: attempts older than
-            /// `window` start a new count, and reaching `limit` locks the key until
+            /// Counts one attempt against `a` in the caller's transaction: attempts older than
+            /// its window start a new count, and reaching its limit locks the key until
             /// `now + lock_for`. One upsert, so concurrent attempts on PostgreSQL cannot lose
-            /// a count.
-            pub(crate) async fn charge_tx(
-                &self,
-                tx: &mut Tx,
-                key: &str,
-                now: DateTime<Utc>,
-                window: chrono::Duration,
-                limit: i64,
-                lock_for: chrono::Duration,
-            ) -> R<crate::portable::account::Charged> {
+            /// a count. (`concern_batch` applies the same rule to many rows at once.)
+            pub(crate) async fn charge_tx(&self, tx: &mut Tx, a: &crate::model::Allowance, now: DateTime<Utc>) -> R<crate::portable::account::Charged> {
                 let (count, locked_until): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
                     "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, NULL) \
                      ON CONFLICT (key) DO UPDATE SET \
                        failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
                        window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
                      RETURNING failures, locked_until")
-                    .bind(key).bind(now).bind(now - window).fetch_one(&mut **tx).await?;
+                    .bind(&a.key).bind(now).bind(now - a.window).fetch_one(&mut **tx).await?;
                 let locked = locked_until.filter(|u| *u > now);
                 let mut locks = None;
-                if count >= limit {
-                    let until = now + lock_for;
+                if count >= a.limit {
+                    let until = now + a.lock_for;
                     sqlx::query("UPDATE login_throttle SET locked_until = $2, failures = 0, window_start = $3 WHERE key = $1")
-                        .bind(key).bind(until).bind(now).execute(&mut **tx).await?;
+                        .bind(&a.key).bind(until).bind(now).execute(&mut **tx).await?;
                     locks = Some(until);
                 }
                 Ok(crate::portable::account::Charged { locked, locks })
@@ -192,7 +184,8 @@ macro_rules! account_impl {
                 // In a write transaction, so on SQLite it shares the group commit's COMMIT
                 // instead of paying a durable commit of its own.
                 let mut tx = self.begin_write().await?;
-                let charged = self.charge_tx(&mut tx, key, now, window, limit, lock_for).await?;
+                let allowance = crate::model::Allowance { key: key.to_owned(), window, limit, lock_for };
+                let charged = self.charge_tx(&mut tx, &allowance, now).await?;
                 tx.commit().await?;
                 Ok(charged.locks.or(charged.locked))
             }

@@ -112,6 +112,24 @@ pub(crate) fn concern_conditions(filter: &crate::model::ConcernFilter) -> (Vec<S
     (conds, args)
 }
 
+/// A new concern's audit detail: its source and the hash of what it says, never the text.
+pub(crate) fn concern_detail(
+    source: qinglian_domain::inspection::ConcernSource,
+    input: &qinglian_domain::inspection::ConcernInput,
+) -> String {
+    let hash = content_hash(&[input.text.as_str(), &input.category_id, &input.village_id]);
+    format!("{} sha256:{hash}", source.as_str())
+}
+
+/// Why a concern for a meeting was not inserted, from the meeting's village as stored (if the
+/// meeting exists): the village named is not the meeting's, or the meeting is unknown.
+pub(crate) fn meeting_refusal(meeting_village: Option<String>) -> qinglian_domain::Invalid {
+    match meeting_village {
+        Some(_) => qinglian_domain::Invalid::field("village_id", "concern.village_not_meeting", None),
+        None => qinglian_domain::Invalid::field("meeting_id", "field.unknown_id", None),
+    }
+}
+
 /// The list's order: overdue concerns longest overdue first (the earliest deadline, then the
 /// oldest), read straight off `concern_department_due`; any other list newest first.
 pub(crate) fn list_order(filter: &crate::model::ConcernFilter) -> &'static str {
@@ -194,7 +212,7 @@ macro_rules! inspection_impl {
                 let mut tx = self.begin_write().await?;
                 if let Some(a) = allowance {
                     // Charged before the concern, in its transaction: a refusal rolls back both.
-                    if let Some(until) = self.charge_tx(&mut tx, &a.key, now, a.window, a.limit, a.lock_for).await?.locked {
+                    if let Some(until) = self.charge_tx(&mut tx, a, now).await?.locked {
                         return Err(StoreError::Throttled { until });
                     }
                 }
@@ -233,10 +251,7 @@ macro_rules! inspection_impl {
                                 .bind(m)
                                 .fetch_optional(&mut *tx)
                                 .await?;
-                            match village {
-                                Some(_) => Invalid::field("village_id", "concern.village_not_meeting", None),
-                                None => Invalid::field("meeting_id", "field.unknown_id", None),
-                            }
+                            crate::portable::inspection::meeting_refusal(village)
                         }
                         None => Invalid::field("village_id", "field.unknown_id", None),
                     }
@@ -258,11 +273,7 @@ macro_rules! inspection_impl {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                let detail = format!(
-                    "{} sha256:{}",
-                    source.as_str(),
-                    crate::portable::inspection::content_hash(&[input.text.as_str(), &input.category_id, &input.village_id])
-                );
+                let detail = crate::portable::inspection::concern_detail(source, input);
                 self.audit_tx(&mut tx, actor, AuditAction::ConcernCreate, Some(&id), Some(&detail)).await?;
                 tx.commit().await?;
                 self.concern_by_id(&id).await

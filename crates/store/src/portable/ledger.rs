@@ -12,14 +12,13 @@ pub(crate) fn multi_row(head: &str, n: usize, tail: &str, numbered: bool) -> Str
     use std::fmt::Write as _;
     let mut sql = String::with_capacity(head.len() + tail.len() + n * 20);
     sql.push_str(head);
-    for r in 0..n {
-        let p = r * 3;
-        let sep = if r == 0 { "" } else { ", " };
-        let _ = if numbered {
-            write!(sql, "{sep}(${}, ${}, ${})", p + 1, p + 2, p + 3)
-        } else {
-            write!(sql, "{sep}(?, ?, ?)")
-        };
+    if numbered {
+        for r in 0..n {
+            let (p, sep) = (r * 3, if r == 0 { "" } else { ", " });
+            let _ = write!(sql, "{sep}(${}, ${}, ${})", p + 1, p + 2, p + 3);
+        }
+    } else {
+        crate::audit_batch::push_placeholders(&mut sql, n, "(?, ?, ?)");
     }
     sql.push_str(tail);
     sql
