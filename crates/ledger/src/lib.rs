@@ -62,4 +62,7 @@ pub use keys::{KeyError, NoteSigner, NoteVerifier, SM2_TYPE_ID, SecretKeyText, S
 pub use memory::MemoryStore;
 pub use note::{MAX_NOTE_LEN, MAX_SIGNATURES, Note, NoteError, NoteSignature};
 pub use proof::{ConsistencyProof, InclusionProof, VerifyError, verify_consistency, verify_inclusion};
-pub use tree::{NodeId, NodeSource, ProveError, prove_consistency, prove_inclusion, root_at};
+pub use tree::{
+    NodeId, NodeSource, Prefetched, ProveError, consistency_node_ids, inclusion_node_ids, prove_consistency,
+    prove_inclusion, root_at,
+};

@@ -195,6 +195,56 @@ pub fn prove_inclusion<A: HashAlgorithm, S: NodeSource<A> + ?Sized>(
     Ok(InclusionProof::new(index, size, plan.resolve(source)?))
 }
 
+/// The nodes [`prove_inclusion`] reads, in the order it asks for them: a store that reads
+/// asynchronously fetches them first and proves from [`Prefetched`]. Empty if `index` is not
+/// below `size` (proving then says why).
+pub fn inclusion_node_ids(index: u64, size: u64) -> Vec<NodeId> {
+    let mut plan = Plan::default();
+    if index < size {
+        plan.path(index, 0, size);
+    }
+    plan.ids
+}
+
+/// The nodes [`prove_consistency`] reads, in the order it asks for them (see
+/// [`inclusion_node_ids`]). Empty if `old` is 0 or larger than `new`.
+pub fn consistency_node_ids(old: u64, new: u64) -> Vec<NodeId> {
+    let mut plan = Plan::default();
+    if old > 0 && old <= new {
+        plan.subproof(old, 0, new, true);
+    }
+    plan.ids
+}
+
+/// Nodes read ahead of proving, by id; any other node reads as absent.
+pub struct Prefetched<A: HashAlgorithm> {
+    ids: Vec<NodeId>,
+    hashes: Vec<Option<Hash<A>>>,
+}
+
+impl<A: HashAlgorithm> Prefetched<A> {
+    /// `hashes[i]` is the node `ids[i]`.
+    pub fn new(ids: Vec<NodeId>, hashes: Vec<Option<Hash<A>>>) -> Self {
+        Self { ids, hashes }
+    }
+}
+
+impl<A: HashAlgorithm> NodeSource<A> for Prefetched<A> {
+    type Error = std::convert::Infallible;
+
+    fn node(&self, id: NodeId) -> Result<Option<Hash<A>>, Self::Error> {
+        let at = self.ids.iter().position(|i| *i == id);
+        Ok(at.and_then(|at| self.hashes.get(at).copied().flatten()))
+    }
+
+    fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Option<Hash<A>>>, Self::Error> {
+        if ids == self.ids.as_slice() && self.hashes.len() == ids.len() {
+            return Ok(self.hashes.clone());
+        }
+        ids.iter().map(|&id| self.node(id)).collect()
+    }
+}
+
 /// The proof that the tree of the first `old` leaves is a prefix of the tree of the first
 /// `new` leaves. Empty when `old` is 0 or equal to `new`, as nothing needs proving.
 pub fn prove_consistency<A: HashAlgorithm, S: NodeSource<A> + ?Sized>(
@@ -215,6 +265,36 @@ pub fn prove_consistency<A: HashAlgorithm, S: NodeSource<A> + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proofs_from_prefetched_nodes_equal_proofs_from_the_store() {
+        use crate::{HashAlgorithm, MemoryStore, Sha256};
+        let mut store = MemoryStore::<Sha256>::new();
+        for size in 1u64..=70 {
+            store.push(Sha256::hash_leaf(&size.to_be_bytes()));
+            for other in 0..=size {
+                let index = other.min(size - 1);
+                let ids = inclusion_node_ids(index, size);
+                let ahead = Prefetched::new(ids.clone(), store.nodes(&ids).unwrap());
+                assert_eq!(
+                    prove_inclusion(&ahead, index, size).unwrap().path(),
+                    prove_inclusion(&store, index, size).unwrap().path(),
+                    "inclusion of {index} in {size}"
+                );
+                let ids = consistency_node_ids(other, size);
+                let ahead = Prefetched::new(ids.clone(), store.nodes(&ids).unwrap());
+                assert_eq!(
+                    prove_consistency(&ahead, other, size).unwrap().path(),
+                    prove_consistency(&store, other, size).unwrap().path(),
+                    "consistency of {other} with {size}"
+                );
+            }
+        }
+        // Nothing to read where there is nothing to prove; a node not read ahead is absent.
+        assert!(inclusion_node_ids(5, 5).is_empty() && consistency_node_ids(6, 5).is_empty());
+        let ahead = Prefetched::<Sha256>::new(Vec::new(), Vec::new());
+        assert!(matches!(prove_inclusion(&ahead, 0, 2), Err(ProveError::MissingNode(_))));
+    }
 
     #[test]
     fn split_point_is_largest_power_below() {

@@ -22,6 +22,9 @@ pub enum StoreError {
     /// The client has used up its allowance (`model::Allowance`); nothing was written.
     #[error("allowance used up until {until}")]
     Throttled { until: chrono::DateTime<chrono::Utc> },
+    /// A read on the caller's thread (`direct_read`) failed.
+    #[error("database error")]
+    Direct(#[from] rusqlite::Error),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -28,6 +28,26 @@ fn grow_with<A: HashAlgorithm>(size: u64, edge: &[[u8; 32]], entries: &[Vec<u8>]
     })
 }
 
+/// The root of the perfect subtree over `leaves` (a power of two of leaf hashes).
+pub(crate) fn subtree_root(algorithm: Algorithm, leaves: &[[u8; 32]]) -> [u8; 32] {
+    match algorithm {
+        Algorithm::Sha256 => subtree_root_with::<Sha256>(leaves),
+        Algorithm::Sm3 => subtree_root_with::<Sm3>(leaves),
+    }
+}
+
+fn subtree_root_with<A: HashAlgorithm>(leaves: &[[u8; 32]]) -> [u8; 32] {
+    let mut level: Vec<Hash<A>> = leaves.iter().map(|b| Hash::from_bytes(*b)).collect();
+    while level.len() > 1 {
+        let half = level.len() / 2;
+        for i in 0..half {
+            level[i] = A::hash_children(&level[2 * i], &level[2 * i + 1]);
+        }
+        level.truncate(half);
+    }
+    level.first().map(|h| *h.as_bytes()).unwrap_or_default()
+}
+
 /// The content hash a log entry commits to: its action, object and detail, each
 /// length-prefixed. Public so that a verifier holding the detail (e.g. a sealed package's
 /// manifest) can recompute it.

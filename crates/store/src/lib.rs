@@ -2,6 +2,7 @@
 
 mod audit_batch;
 mod concern_batch;
+mod direct_read;
 mod entry_pack;
 mod error;
 pub mod evidence;
@@ -13,6 +14,7 @@ mod portable;
 mod postgres;
 #[cfg(test)]
 mod proof_nodes_tests;
+mod proof_read;
 mod repo;
 mod sqlite;
 mod total_cache;

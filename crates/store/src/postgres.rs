@@ -47,6 +47,38 @@ impl PgStore {
         Ok(self.write.begin().await?)
     }
 
+    /// What a proof needs below the cached levels (`proof_read::Plan`): the leaf ranges and
+    /// the stored nodes, in one round trip.
+    pub(crate) async fn read_proof_nodes(
+        &self,
+        plan: &crate::proof_read::Plan,
+    ) -> Result<crate::proof_read::ProofRows, StoreError> {
+        let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let (starts, ends): (Vec<i64>, Vec<i64>) = plan.leaf_ranges.iter().map(|(s, e)| (clamp(*s), clamp(*e))).unzip();
+        let (levels, indexes): (Vec<i32>, Vec<i64>) = plan
+            .stored
+            .iter()
+            .map(|id| (i32::from(id.level), clamp(id.index)))
+            .unzip();
+        // The stored part asks only for levels above 0, so a row of level 0 is a leaf.
+        let rows: Vec<(i32, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT n.level, n.idx, n.hash FROM UNNEST($1::bigint[], $2::bigint[]) AS r(s, e) \
+               JOIN ledger_node n ON n.level = 0 AND n.idx >= r.s AND n.idx < r.e \
+             UNION ALL \
+             SELECT n.level, n.idx, n.hash FROM UNNEST($3::int[], $4::bigint[]) AS k(l, i) \
+               JOIN ledger_node n ON n.level = k.l AND n.idx = k.i",
+        )
+        .bind(starts)
+        .bind(ends)
+        .bind(levels)
+        .bind(indexes)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(crate::proof_read::ProofRows::split(
+            rows.into_iter().filter_map(crate::portable::ledger::node_row),
+        ))
+    }
+
     /// A public submission in its own transaction, charged to the client's allowance there:
     /// PostgreSQL's WAL flush already groups concurrent commits.
     pub(crate) async fn write_public_concern(

@@ -38,7 +38,7 @@ async fn check_against_reference(store: &dyn crate::Store) -> MemoryStore<Sha256
     let ids = all_ids(size);
     // Twice: once filling the cache, once served from it.
     for _ in 0..2 {
-        let got = store.ledger_nodes(&ids).await.unwrap();
+        let got = store.ledger_nodes(Algorithm::Sha256, &ids).await.unwrap();
         for (id, h) in ids.iter().zip(got) {
             let want = reference.node(*id).unwrap().map(|h| *h.as_bytes());
             assert_eq!(h, want, "node {id:?} at size {size}");
@@ -78,36 +78,59 @@ async fn story(url: &str, budget: u64, postgres: bool) {
     assert!(store.ledger_has(76).await.unwrap());
     let reference = check_against_reference(&*store).await;
 
-    // A deleted node reads as absent, and the nodes after it on its level stay right, also
-    // for a cache that fills after the deletion.
-    let gap = NodeId::new(1, 3);
-    if postgres {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query("DELETE FROM ledger_node WHERE level = 1 AND idx = 3")
-            .execute(&pool)
-            .await
-            .unwrap();
-    } else {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        sqlx::query("DELETE FROM ledger_node WHERE level = 1 AND idx = 3")
-            .execute(&pool)
-            .await
-            .unwrap();
+    // Deleted rows: a leaf, and a node above the levels hashed from leaves. Each reads as
+    // absent. A node over the deleted leaf reads as absent or right (absent when hashed from
+    // its leaves, right when its stored row is cached), never wrong. Every other node stays
+    // right, also for a cache that fills after the deletion.
+    let gone = [NodeId::new(0, 6), NodeId::new(4, 1)];
+    for id in gone {
+        let sql = "DELETE FROM ledger_node WHERE level = $1 AND idx = $2";
+        if postgres {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(sql)
+                .bind(i32::from(id.level))
+                .bind(id.index as i64)
+                .execute(&pool)
+                .await
+                .unwrap();
+        } else {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query(sql)
+                .bind(i32::from(id.level))
+                .bind(id.index as i64)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
     }
     let fresh = open(url, budget, postgres).await;
     assert_eq!(fresh.ledger_size().await.unwrap(), 76);
     let after = [
-        gap,
+        gone[0],
+        gone[1],
+        NodeId::new(1, 3),
+        NodeId::new(2, 1),
+        NodeId::new(3, 0),
+        NodeId::new(0, 7),
+        NodeId::new(0, 9),
         NodeId::new(1, 4),
         NodeId::new(1, 30),
+        NodeId::new(4, 2),
         NodeId::new(5, 1),
-        NodeId::new(0, 9),
     ];
     for _ in 0..2 {
-        let got = fresh.ledger_nodes(&after).await.unwrap();
-        assert_eq!(got[0], None);
-        for (id, h) in after.iter().zip(got).skip(1) {
-            assert_eq!(h, reference.node(*id).unwrap().map(|h| *h.as_bytes()), "{id:?}");
+        let got = fresh.ledger_nodes(Algorithm::Sha256, &after).await.unwrap();
+        assert_eq!(got[..2], [None, None]);
+        for (id, h) in after.iter().zip(got).skip(2) {
+            let want = reference.node(*id).unwrap().map(|h| *h.as_bytes());
+            let over_gone = id.level < 4 && id.index << id.level <= 6 && 6 < (id.index + 1) << id.level;
+            if !over_gone {
+                assert_eq!(h, want, "{id:?}");
+            } else if budget == 0 {
+                assert_eq!(h, None, "{id:?} is hashed from its leaves, one of them gone");
+            } else {
+                assert!(h.is_none() || h == want, "{id:?}");
+            }
         }
     }
 }

@@ -219,9 +219,14 @@ pub trait LedgerRepo: Send + Sync {
     /// Whether the log holds at least `size` entries. Answered from memory when this process
     /// has seen it that large (logs only grow), so proofs skip a round trip.
     async fn ledger_has(&self, size: u64) -> R<bool>;
-    /// Stored node hashes, in the order asked; `None` for nodes not (yet) stored. The upper
-    /// levels of the tree are served from memory.
-    async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>>;
+    /// Node hashes of the stored tree, in the order asked; `None` for nodes not (yet) stored.
+    /// The upper levels are served from memory; nodes of the lowest levels not cached are
+    /// hashed with `algorithm` from their stored leaves (`proof_read`).
+    async fn ledger_nodes(
+        &self,
+        algorithm: qinglian_ledger::Algorithm,
+        ids: &[qinglian_ledger::NodeId],
+    ) -> R<Vec<Option<[u8; 32]>>>;
     async fn ledger_entries(&self, start: u64, count: u64) -> R<Vec<LedgerEntryRow>>;
     /// The same entries packed into one buffer, as verification reads a whole log: far
     /// cheaper per entry than a row each.

@@ -2,13 +2,10 @@
 //! the stored nodes. The tree arithmetic is `qinglian_ledger`'s; this module only wires it to
 //! the store and the signing key.
 
-use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::path::Path;
-use std::sync::Mutex;
 
 use qinglian_ledger::{
-    Algorithm, Checkpoint, Hash, HashAlgorithm, NodeId, NodeSource, NoteSigner, Sha256, SignatureType, Sm3, TreeHead,
+    Algorithm, Checkpoint, Hash, HashAlgorithm, NodeId, NoteSigner, Prefetched, Sha256, SignatureType, Sm3, TreeHead,
 };
 use qinglian_store::StoreError;
 use qinglian_store::model::LedgerHead;
@@ -109,36 +106,12 @@ pub enum ProofError {
     Store(#[from] StoreError),
 }
 
-/// Records which nodes a proof reads, answering with placeholders, so the store can then be
-/// asked for exactly those in one go.
-struct Recorder<A: HashAlgorithm>(Mutex<Vec<NodeId>>, std::marker::PhantomData<A>);
-
-impl<A: HashAlgorithm> NodeSource<A> for Recorder<A> {
-    type Error = Infallible;
-    fn node(&self, id: NodeId) -> Result<Option<Hash<A>>, Infallible> {
-        if let Ok(mut ids) = self.0.lock() {
-            ids.push(id);
-        }
-        Ok(Some(Hash::from_bytes([0; 32])))
-    }
-}
-
-struct Fetched<A: HashAlgorithm>(BTreeMap<NodeId, Hash<A>>);
-
-impl<A: HashAlgorithm> NodeSource<A> for Fetched<A> {
-    type Error = Infallible;
-    fn node(&self, id: NodeId) -> Result<Option<Hash<A>>, Infallible> {
-        Ok(self.0.get(&id).copied())
-    }
-}
-
-async fn fetch<A: HashAlgorithm>(state: &AppState, ids: Vec<NodeId>) -> Result<Fetched<A>, StoreError> {
-    let hashes = state.store.ledger_nodes(&ids).await?;
-    Ok(Fetched(
-        ids.into_iter()
-            .zip(hashes)
-            .filter_map(|(id, h)| h.map(|h| (id, Hash::from_bytes(h))))
-            .collect(),
+/// Reads `ids` ahead of proving: the store is asynchronous, the proof code is not.
+async fn fetch<A: HashAlgorithm>(state: &AppState, ids: Vec<NodeId>) -> Result<Prefetched<A>, StoreError> {
+    let hashes = state.store.ledger_nodes(A::ALGORITHM, &ids).await?;
+    Ok(Prefetched::new(
+        ids,
+        hashes.into_iter().map(|h| h.map(Hash::from_bytes)).collect(),
     ))
 }
 
@@ -152,10 +125,12 @@ pub async fn inclusion(state: &AppState, index: u64, size: u64) -> Result<ProofH
 }
 
 async fn inclusion_with<A: HashAlgorithm>(state: &AppState, index: u64, size: u64) -> Result<ProofHashes, ProofError> {
-    let rec = Recorder::<A>(Mutex::new(Vec::new()), std::marker::PhantomData);
-    qinglian_ledger::prove_inclusion(&rec, index, size).map_err(|e| ProofError::Request(e.to_string()))?;
-    let ids = rec.0.into_inner().unwrap_or_default();
-    let source = fetch::<A>(state, ids).await?;
+    if index >= size {
+        // Says why, with nothing read.
+        qinglian_ledger::prove_inclusion(&Prefetched::<A>::new(Vec::new(), Vec::new()), index, size)
+            .map_err(|e| ProofError::Request(e.to_string()))?;
+    }
+    let source = fetch::<A>(state, qinglian_ledger::inclusion_node_ids(index, size)).await?;
     let proof =
         qinglian_ledger::prove_inclusion(&source, index, size).map_err(|e| ProofError::Request(e.to_string()))?;
     Ok(ProofHashes(proof.path().iter().map(|h| *h.as_bytes()).collect()))
@@ -175,10 +150,12 @@ async fn consistency_with<A: HashAlgorithm>(
     first: u64,
     second: u64,
 ) -> Result<ProofHashes, ProofError> {
-    let rec = Recorder::<A>(Mutex::new(Vec::new()), std::marker::PhantomData);
-    qinglian_ledger::prove_consistency(&rec, first, second).map_err(|e| ProofError::Request(e.to_string()))?;
-    let ids = rec.0.into_inner().unwrap_or_default();
-    let source = fetch::<A>(state, ids).await?;
+    if first > second {
+        // Says why, with nothing read.
+        qinglian_ledger::prove_consistency(&Prefetched::<A>::new(Vec::new(), Vec::new()), first, second)
+            .map_err(|e| ProofError::Request(e.to_string()))?;
+    }
+    let source = fetch::<A>(state, qinglian_ledger::consistency_node_ids(first, second)).await?;
     let proof =
         qinglian_ledger::prove_consistency(&source, first, second).map_err(|e| ProofError::Request(e.to_string()))?;
     Ok(ProofHashes(proof.path().iter().map(|h| *h.as_bytes()).collect()))

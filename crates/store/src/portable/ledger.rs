@@ -24,34 +24,17 @@ pub(crate) fn multi_row(head: &str, n: usize, tail: &str, numbered: bool) -> Str
     sql
 }
 
+/// A stored node row, if it is well formed; a malformed one reads as absent.
+pub(crate) fn node_row((level, index, hash): (i32, i64, Vec<u8>)) -> Option<crate::proof_read::NodeRow> {
+    Some((
+        (u8::try_from(level).ok()?, u64::try_from(index).ok()?),
+        <[u8; 32]>::try_from(hash.as_slice()).ok()?,
+    ))
+}
+
 macro_rules! ledger_impl {
     ($store:ty) => {
         impl $store {
-            /// Stored nodes by id, in one round trip.
-            async fn nodes_by_id(
-                &self,
-                ids: &[qinglian_ledger::NodeId],
-            ) -> R<std::collections::HashMap<(u8, u64), [u8; 32]>> {
-                // ORed key lookups: SQLite plans `(level, idx) IN (VALUES …)` as a full scan.
-                let mut sql = String::from("SELECT level, idx, hash FROM ledger_node WHERE ");
-                for i in 0..ids.len() {
-                    if i > 0 {
-                        sql.push_str(" OR ");
-                    }
-                    sql.push_str(&format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2));
-                }
-                // Only generated placeholders are interpolated; values are bound.
-                let mut q = sqlx::query_as::<_, (i32, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
-                for id in ids {
-                    q = q.bind(i32::from(id.level)).bind(id.index as i64);
-                }
-                Ok(q.fetch_all(&self.read)
-                    .await?
-                    .into_iter()
-                    .filter_map(node_row)
-                    .collect())
-            }
-
             /// Every stored node of each level from the given index on, by level then index:
             /// what the node cache appends.
             async fn node_levels_from(&self, from: &[(u8, u64)]) -> R<Vec<(u8, u64, [u8; 32])>> {
@@ -71,7 +54,7 @@ macro_rules! ledger_impl {
                     .fetch_all(&self.read)
                     .await?
                     .into_iter()
-                    .filter_map(node_row)
+                    .filter_map(crate::portable::ledger::node_row)
                     .map(|((l, i), h)| (l, i, h))
                     .collect();
                 // Sorted here rather than by an ORDER BY, which made SQLite sort in a temporary
@@ -79,14 +62,6 @@ macro_rules! ledger_impl {
                 rows.sort_unstable_by_key(|(l, i, _)| (*l, *i));
                 Ok(rows)
             }
-        }
-
-        /// A stored node row, if it is well formed; a malformed one reads as absent.
-        fn node_row((level, index, hash): (i32, i64, Vec<u8>)) -> Option<((u8, u64), [u8; 32])> {
-            Some((
-                (u8::try_from(level).ok()?, u64::try_from(index).ok()?),
-                <[u8; 32]>::try_from(hash.as_slice()).ok()?,
-            ))
         }
 
         #[async_trait::async_trait]
@@ -187,7 +162,11 @@ macro_rules! ledger_impl {
                 })
             }
 
-            async fn ledger_nodes(&self, ids: &[qinglian_ledger::NodeId]) -> R<Vec<Option<[u8; 32]>>> {
+            async fn ledger_nodes(
+                &self,
+                algorithm: qinglian_ledger::Algorithm,
+                ids: &[qinglian_ledger::NodeId],
+            ) -> R<Vec<Option<[u8; 32]>>> {
                 let mut out = vec![None; ids.len()];
                 let mut misses = self.nodes.lookup(ids, &mut out);
                 if !misses.extend.is_empty() {
@@ -202,7 +181,9 @@ macro_rules! ledger_impl {
                 if wanted.is_empty() {
                     return Ok(out);
                 }
-                let found = self.nodes_by_id(&wanted).await?;
+                let plan = crate::proof_read::plan(&wanted);
+                let rows = self.read_proof_nodes(&plan).await?;
+                let found = crate::proof_read::assemble(algorithm, &wanted, rows);
                 for (id, slot) in ids.iter().zip(out.iter_mut()) {
                     if slot.is_none() {
                         *slot = found.get(&(id.level, id.index)).copied();
