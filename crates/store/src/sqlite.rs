@@ -99,7 +99,6 @@ impl SqliteStore {
     /// What a proof needs below the cached levels (`proof_read::Plan`), read on this thread in
     /// one read transaction: the thread hand-off through `read` alone costs more than the
     /// ≤ 20 µs a proof at 10M entries may take (`direct_read`).
-    #[allow(clippy::unused_async, reason = "the same call as PostgreSQL's, which awaits")]
     pub(crate) async fn read_proof_nodes(
         &self,
         plan: &crate::proof_read::Plan,
