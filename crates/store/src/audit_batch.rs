@@ -5,7 +5,7 @@
 //! them on its audit row and log entry. Now a change's [`PendingAudit`] rides with its
 //! [`crate::group_commit::WriteTx`]; the writer task keeps the rows of members whose savepoint
 //! was released (a member rolled back loses them with its changes) and writes the whole batch's
-//! rows as two multi-row INSERTs just before the COMMIT, so they commit with the changes they
+//! rows as two multi-row INSERTs sent with the COMMIT, so they commit with the changes they
 //! record or not at all. On PostgreSQL the rows are written at once, as before.
 
 use std::collections::HashMap;
@@ -101,10 +101,15 @@ impl AuditSink for sqlx::Transaction<'static, sqlx::Postgres> {
 /// Rows per INSERT: 12 parameters each stays far below SQLite's 32,766.
 const CHUNK: usize = 512;
 
-/// Writes a batch's rows, in the order the changes were made, inside its open transaction.
-pub(crate) async fn flush(conn: &mut SqliteConnection, rows: &[PendingAudit]) -> Result<(), sqlx::Error> {
+/// Rows at or below which a batch statement is kept prepared (`concern_batch::PREPARED_ROWS`).
+use crate::concern_batch::PREPARED_ROWS;
+
+/// Writes a batch's rows, in the order the changes were made, inside its open transaction,
+/// and commits it. The last (usually the only) chunk of rows is sent with the COMMIT, in one
+/// round trip to the writer's thread.
+pub(crate) async fn flush_and_commit(conn: &mut SqliteConnection, rows: &[PendingAudit]) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
-        return Ok(());
+        return sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ());
     }
     let mut versions = earlier_entries(conn, rows).await?;
     let mut entries = Vec::with_capacity(rows.len());
@@ -114,9 +119,45 @@ pub(crate) async fn flush(conn: &mut SqliteConnection, rows: &[PendingAudit]) ->
         // Checked when the row was made, so this cannot fail; a failure still fails the batch.
         entries.push(row.entry(*version).map_err(|e| sqlx::Error::Protocol(e.to_string()))?);
     }
-    for (chunk, entries) in rows.chunks(CHUNK).zip(entries.chunks(CHUNK)) {
-        insert_audit(conn, chunk).await?;
-        insert_entries(conn, chunk, entries).await?;
+    let chunks = rows.len().div_ceil(CHUNK);
+    for (i, (chunk, entries)) in rows.chunks(CHUNK).zip(entries.chunks(CHUNK)).enumerate() {
+        let last = i + 1 == chunks;
+        let mut sql = String::with_capacity(320 + chunk.len() * 48);
+        sql.push_str(
+            "INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, \
+             result, operation_id, client_addr, detail) VALUES ",
+        );
+        push_placeholders(&mut sql, chunk.len(), "(?,?,?,?,?,?,?,?,?,'ok',?,?,?)");
+        sql.push_str("; INSERT INTO ledger_entry (entry, entry_type, object_id, created_at) VALUES ");
+        push_placeholders(&mut sql, chunk.len(), "(?,?,?,?)");
+        if last {
+            sql.push_str("; COMMIT");
+        }
+        // Only generated placeholders are interpolated; values are bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= PREPARED_ROWS);
+        for r in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(r.at)
+                .bind(&r.account_id)
+                .bind(&r.staff_id)
+                .bind(&r.actor_name)
+                .bind(&r.role)
+                .bind(r.action.as_str())
+                .bind(r.action.object_type())
+                .bind(&r.object_id)
+                .bind(&r.operation_id)
+                .bind(&r.client_addr)
+                .bind(&r.detail);
+        }
+        for (r, e) in chunk.iter().zip(entries) {
+            q = q
+                .bind(e.as_slice())
+                .bind(r.action.as_str())
+                .bind(&r.entry_object)
+                .bind(r.at);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -136,7 +177,8 @@ async fn earlier_entries(
         push_placeholders(&mut sql, chunk.len(), "?");
         sql.push_str(") GROUP BY object_id");
         // Only generated placeholders are interpolated; values are bound.
-        let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).persistent(false);
+        let mut q =
+            sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= PREPARED_ROWS);
         for o in chunk {
             q = q.bind(*o);
         }
@@ -145,52 +187,6 @@ async fn earlier_entries(
         }
     }
     Ok(counts)
-}
-
-async fn insert_audit(conn: &mut SqliteConnection, rows: &[PendingAudit]) -> Result<(), sqlx::Error> {
-    let mut sql = String::with_capacity(200 + rows.len() * 40);
-    sql.push_str(
-        "INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, \
-         result, operation_id, client_addr, detail) VALUES ",
-    );
-    push_placeholders(&mut sql, rows.len(), "(?,?,?,?,?,?,?,?,?,'ok',?,?,?)");
-    // Its length varies with the batch: not worth a place in the statement cache.
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
-    for r in rows {
-        q = q
-            .bind(&r.id)
-            .bind(r.at)
-            .bind(&r.account_id)
-            .bind(&r.staff_id)
-            .bind(&r.actor_name)
-            .bind(&r.role)
-            .bind(r.action.as_str())
-            .bind(r.action.object_type())
-            .bind(&r.object_id)
-            .bind(&r.operation_id)
-            .bind(&r.client_addr)
-            .bind(&r.detail);
-    }
-    q.execute(&mut *conn).await.map(|_| ())
-}
-
-async fn insert_entries(
-    conn: &mut SqliteConnection,
-    rows: &[PendingAudit],
-    entries: &[Vec<u8>],
-) -> Result<(), sqlx::Error> {
-    let mut sql = String::with_capacity(96 + rows.len() * 10);
-    sql.push_str("INSERT INTO ledger_entry (entry, entry_type, object_id, created_at) VALUES ");
-    push_placeholders(&mut sql, rows.len(), "(?,?,?,?)");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
-    for (r, e) in rows.iter().zip(entries) {
-        q = q
-            .bind(e.as_slice())
-            .bind(r.action.as_str())
-            .bind(&r.entry_object)
-            .bind(r.at);
-    }
-    q.execute(&mut *conn).await.map(|_| ())
 }
 
 /// Appends `n` copies of `one` separated by commas: the rows of a multi-row statement.

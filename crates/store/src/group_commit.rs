@@ -404,9 +404,9 @@ impl Batch {
         self.failed.is_none()
     }
 
-    async fn flush_audit(&mut self) -> Result<(), sqlx::Error> {
+    async fn commit_with_audit(&mut self) -> Result<(), sqlx::Error> {
         match self.conn.as_mut() {
-            Some(conn) => crate::audit_batch::flush(conn, &self.audit).await,
+            Some(conn) => crate::audit_batch::flush_and_commit(conn, &self.audit).await,
             None => Err(sqlx::Error::PoolClosed),
         }
     }
@@ -424,10 +424,7 @@ impl Batch {
         let outcome = match self.failed.take() {
             Some(reason) => Err(reason),
             None if self.members.is_empty() => Ok(()),
-            None => match self.flush_audit().await {
-                Ok(()) => self.exec("COMMIT").await.map_err(Arc::new),
-                Err(e) => Err(Arc::new(e)),
-            },
+            None => self.commit_with_audit().await.map_err(Arc::new),
         };
         let nothing_to_keep = self.members.is_empty() || outcome.is_err();
         if nothing_to_keep && self.exec("ROLLBACK").await.is_err() {

@@ -1,12 +1,14 @@
 //! Qinglian's storage: one repository contract, implemented on SQLite and on PostgreSQL.
 
 mod audit_batch;
+mod checkpointer;
 mod concern_batch;
 mod direct_read;
 mod entry_pack;
 mod error;
 pub mod evidence;
 mod group_commit;
+mod hot_read;
 pub mod ledger_math;
 pub mod model;
 mod node_cache;

@@ -47,6 +47,16 @@ impl PgStore {
         Ok(self.write.begin().await?)
     }
 
+    /// A hot read (`hot_read`), through the pool as any other read.
+    pub(crate) async fn hot_rows<T: crate::hot_read::HotRow>(
+        &self,
+        sql: &str,
+        binds: &[crate::hot_read::Bind],
+    ) -> Result<Vec<T>, StoreError> {
+        let q = crate::hot_read::bind_pg(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)), binds);
+        Ok(q.fetch_all(&self.read).await?)
+    }
+
     /// What a proof needs below the cached levels (`proof_read::Plan`): the leaf ranges and
     /// the stored nodes, in one round trip.
     pub(crate) async fn read_proof_nodes(

@@ -8,6 +8,34 @@ pub(crate) struct Charged {
     pub(crate) locks: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// The signed-in user behind a session token hash (`$1`), of an account not disabled (`$2`
+/// false); the columns in `SessionUser`'s order.
+pub(crate) const SESSION_USER_SQL: &str = "SELECT a.id AS account_id, a.username, s.id AS staff_id, s.name AS staff_name, \
+     s.role, s.posting_kind, s.posting_unit_id, se.csrf_token, se.expires_at, se.last_seen_at, se.stage, \
+     se.pending_secret, a.totp_secret \
+     FROM session se JOIN account a ON a.id = se.account_id JOIN staff s ON s.id = a.staff_id \
+     WHERE se.token_hash = $1 AND a.disabled = $2";
+
+impl crate::hot_read::HotRow for crate::model::SessionUser {
+    fn from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            account_id: c.take()?,
+            username: c.take()?,
+            staff_id: c.take()?,
+            staff_name: c.take()?,
+            role: c.take()?,
+            posting_kind: c.take()?,
+            posting_unit_id: c.take()?,
+            csrf_token: c.take()?,
+            expires_at: c.time()?,
+            last_seen_at: c.time()?,
+            stage: c.take()?,
+            pending_secret: c.take()?,
+            totp_secret: c.take()?,
+        })
+    }
+}
+
 macro_rules! account_impl {
     ($store:ty) => {
         impl $store {
@@ -146,12 +174,14 @@ macro_rules! account_impl {
             }
 
             async fn session_user(&self, token_hash: &str, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<Option<SessionUser>> {
-                let user = sqlx::query_as::<_, SessionUser>(
-                    "SELECT a.id AS account_id, a.username, s.id AS staff_id, s.name AS staff_name, s.role, s.posting_kind, s.posting_unit_id, \
-                     se.csrf_token, se.expires_at, se.last_seen_at, se.stage, se.pending_secret, a.totp_secret \
-                     FROM session se JOIN account a ON a.id = se.account_id JOIN staff s ON s.id = a.staff_id \
-                     WHERE se.token_hash = $1 AND a.disabled = $2")
-                    .bind(token_hash).bind(false).fetch_optional(&self.read).await?;
+                // Every staff request asks this first: a hot read (`hot_read`).
+                let user = self
+                    .hot_rows::<SessionUser>(
+                        crate::portable::account::SESSION_USER_SQL,
+                        &[crate::hot_read::Bind::Text(token_hash.to_owned()), crate::hot_read::Bind::Bool(false)],
+                    )
+                    .await?
+                    .pop();
                 match user {
                     Some(u) if u.expires_at > now && u.last_seen_at > idle_since => Ok(Some(u)),
                     Some(_) => {

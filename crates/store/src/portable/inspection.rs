@@ -75,6 +75,50 @@ pub(crate) struct ConcernAndTotal {
     pub(crate) total: i64,
 }
 
+impl crate::hot_read::HotRow for ConcernAndTotal {
+    fn from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            concern: concern_from_sqlite(c)?,
+            mark: c.take()?,
+            total: c.take()?,
+        })
+    }
+}
+
+impl crate::hot_read::HotRow for crate::model::Concern {
+    fn from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        concern_from_sqlite(c)
+    }
+}
+
+/// A concern from a SQLite row, in `concern_columns!`'s order.
+pub(crate) fn concern_from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<crate::model::Concern> {
+    Ok(crate::model::Concern {
+        id: c.take()?,
+        round_id: c.take()?,
+        meeting_id: c.take()?,
+        village_id: c.take()?,
+        village_name: c.take()?,
+        township_id: c.take()?,
+        township_name: c.take()?,
+        category_id: c.take()?,
+        category_name: c.take()?,
+        department_id: c.take()?,
+        department_name: c.take()?,
+        text: c.take()?,
+        source: c.take()?,
+        state: c.take()?,
+        on_spot: c.take()?,
+        answer: c.take()?,
+        answer_deadline: c.take()?,
+        version: c.take()?,
+        created_at: c.time()?,
+        updated_at: c.time()?,
+        closed_at: c.time_or_null()?,
+        has_complainant: c.take()?,
+    })
+}
+
 /// A value the concern filter binds.
 pub(crate) enum FilterArg {
     Text(String),
@@ -329,10 +373,11 @@ macro_rules! inspection_impl {
             }
 
             pub(crate) async fn concern_by_id(&self, id: &str) -> R<Concern> {
-                Ok(sqlx::query_as::<_, Concern>(concat!(concern_select!(), " WHERE c.id = $1"))
-                    .bind(id)
-                    .fetch_one(&self.read)
-                    .await?)
+                // After every write of a concern, to answer it: a hot read (`hot_read`).
+                self.hot_rows::<Concern>(concat!(concern_select!(), " WHERE c.id = $1"), &[crate::hot_read::Bind::Text(id.to_owned())])
+                    .await?
+                    .pop()
+                    .ok_or(StoreError::NotFound)
             }
 
             /// Applies a judged step inside the open transaction: the concern's new state,
@@ -730,10 +775,12 @@ macro_rules! inspection_impl {
             }
 
             async fn meeting_village(&self, meeting_id: &str) -> R<String> {
-                Ok(sqlx::query_scalar("SELECT village_id FROM onsite_meeting WHERE id = $1")
-                    .bind(meeting_id)
-                    .fetch_one(&self.read)
-                    .await?)
+                // Every public submission asks this first: a hot read (`hot_read`).
+                self.hot_rows::<(String,)>("SELECT village_id FROM onsite_meeting WHERE id = $1", &[crate::hot_read::Bind::Text(meeting_id.to_owned())])
+                    .await?
+                    .pop()
+                    .map(|(v,)| v)
+                    .ok_or(StoreError::NotFound)
             }
 
             async fn list_concerns(&self, reach: &qinglian_domain::scope::Reach, filter: &ConcernFilter, page: PageRequest) -> R<Paged<Concern>> {
@@ -767,21 +814,24 @@ macro_rules! inspection_impl {
                     limit + 1,
                     crate::portable::inspection::CONCERN_JOINS,
                 );
+                // A department's list is under the heaviest staff load: a hot read (`hot_read`).
+                use crate::hot_read::Bind;
                 let mut key = filter_sql.clone();
-                let mut q = sqlx::query_as::<_, crate::portable::inspection::ConcernAndTotal>(sqlx::AssertSqlSafe(sql));
-                for a in &args {
-                    q = match a {
-                        FilterArg::Text(v) => { key.push_str(&format!("|{v}")); q.bind(v.clone()) }
-                        FilterArg::Date(d) => { key.push_str(&format!("|{d}")); q.bind(*d) }
-                    };
-                }
-                for b in &reach_binds { key.push_str(&format!("|{b}")); q = q.bind(b); }
-                q = q.bind(page.limit).bind(page.offset);
+                let mut binds: Vec<Bind> = args
+                    .iter()
+                    .map(|a| match a {
+                        FilterArg::Text(v) => { key.push_str(&format!("|{v}")); Bind::Text(v.clone()) }
+                        FilterArg::Date(d) => { key.push_str(&format!("|{d}")); Bind::Date(*d) }
+                    })
+                    .collect();
+                for b in &reach_binds { key.push_str(&format!("|{b}")); binds.push(Bind::Text(b.clone())); }
+                let filter_binds = binds.len();
+                binds.extend([Bind::Int(page.limit), Bind::Int(page.offset)]);
                 if <Self as crate::BackendDb>::CHANGE_MARK_SQL.is_some() {
                     let (kept_mark, kept_total) = self.list_totals.get(&key);
-                    q = q.bind(kept_mark).bind(kept_total);
+                    binds.extend([Bind::Int(kept_mark), Bind::Int(kept_total)]);
                 }
-                let rows = q.fetch_all(&self.read).await?;
+                let rows = self.hot_rows::<crate::portable::inspection::ConcernAndTotal>(&sql, &binds).await?;
                 if let Some(first) = rows.first() {
                     let total = first.total;
                     if <Self as crate::BackendDb>::CHANGE_MARK_SQL.is_some() {
@@ -791,15 +841,8 @@ macro_rules! inspection_impl {
                 }
                 // An empty page (nothing matches, or past the end) still says how many match.
                 let sql = format!("SELECT COUNT(*) FROM concern c WHERE {filter_sql}");
-                let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-                for a in &args {
-                    q = match a {
-                        FilterArg::Text(v) => q.bind(v.clone()),
-                        FilterArg::Date(d) => q.bind(*d),
-                    };
-                }
-                for b in &reach_binds { q = q.bind(b); }
-                let total = q.fetch_one(&self.read).await?;
+                binds.truncate(filter_binds);
+                let total = self.hot_rows::<(i64,)>(&sql, &binds).await?.first().map_or(0, |t| t.0);
                 Ok(Paged { items: Vec::new(), total })
             }
 
@@ -884,10 +927,12 @@ macro_rules! inspection_impl {
             }
 
             async fn follow_receipt(&self, receipt_hash: &str, throttle_key: &str) -> R<ReceiptRead> {
-                let rows = sqlx::query_as::<_, crate::portable::receipt::ReceiptRow>(crate::portable::receipt::RECEIPT_SQL)
-                    .bind(receipt_hash)
-                    .bind(throttle_key)
-                    .fetch_all(&self.read)
+                use crate::hot_read::Bind;
+                let rows = self
+                    .hot_rows::<crate::portable::receipt::ReceiptRow>(
+                        crate::portable::receipt::RECEIPT_SQL,
+                        &[Bind::Text(receipt_hash.to_owned()), Bind::Text(throttle_key.to_owned())],
+                    )
                     .await?;
                 crate::portable::receipt::assemble(rows)
             }

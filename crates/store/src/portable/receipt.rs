@@ -3,7 +3,8 @@
 //! The page used to cost six round trips (lock-out, id, concern, history, log entries,
 //! checkpoint); on SQLite each is a hand-off to a reader thread, and that, not the work in
 //! the database, bounded the page (issue 6: 4.4k req/s against a ceiling near 20k). The
-//! parts come back as tagged rows of one UNION ALL, decoded by `assemble`.
+//! parts come back as tagged rows of one UNION ALL, decoded by `assemble`, and on SQLite the
+//! one statement runs on the caller's thread (`hot_read`).
 
 use crate::model::{ConcernEvent, ReceiptConcern, ReceiptRead};
 
@@ -45,6 +46,26 @@ pub(crate) struct ReceiptRow {
     t2: Option<chrono::DateTime<chrono::Utc>>,
     flag: Option<bool>,
     hash: Option<Vec<u8>>,
+}
+
+impl crate::hot_read::HotRow for ReceiptRow {
+    fn from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            part: c.take()?,
+            n: c.take()?,
+            s1: c.take()?,
+            s2: c.take()?,
+            s3: c.take()?,
+            s4: c.take()?,
+            s5: c.take()?,
+            s6: c.take()?,
+            day: c.take()?,
+            t1: c.time_or_null()?,
+            t2: c.time_or_null()?,
+            flag: c.take()?,
+            hash: c.take()?,
+        })
+    }
 }
 
 /// Puts the tagged rows back together; rows arrive ordered by part, then version or index.

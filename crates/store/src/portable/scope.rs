@@ -88,9 +88,11 @@ macro_rules! scope_impl {
             }
 
             async fn reach_of(&self, account_id: &str) -> R<qinglian_domain::scope::Reach> {
-                let rows = sqlx::query_as::<_, crate::portable::scope_read::ReachRow>(crate::portable::scope_read::REACH_SQL)
-                    .bind(account_id)
-                    .fetch_all(&self.read)
+                let rows = self
+                    .hot_rows::<crate::portable::scope_read::ReachRow>(
+                        crate::portable::scope_read::REACH_SQL,
+                        &[crate::hot_read::Bind::Text(account_id.to_owned())],
+                    )
                     .await?;
                 crate::portable::scope_read::assemble(rows)
             }

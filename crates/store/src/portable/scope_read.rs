@@ -50,6 +50,12 @@ pub(crate) type ReachRow = (
     Option<String>,
 );
 
+impl crate::hot_read::HotRow for ReachRow {
+    fn from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        Ok((c.take()?, c.take()?, c.take()?, c.take()?, c.take()?, c.take()?))
+    }
+}
+
 /// The reach from `REACH_SQL`'s rows: the posting's scopes and (for roles that may hold
 /// them) the grants, expanded; then group rounds and team clues; then one's own townships.
 pub(crate) fn assemble(rows: Vec<ReachRow>) -> Result<Reach, StoreError> {
