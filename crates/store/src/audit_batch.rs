@@ -37,6 +37,9 @@ pub(crate) struct PendingAudit {
     pub entry_object: String,
     pub entry_actor: String,
     pub content_hash: [u8; 32],
+    /// The object was made by this very change under a new id, so its entry is its first and
+    /// the log need not be asked (`fresh`).
+    pub fresh: bool,
 }
 
 impl PendingAudit {
@@ -66,9 +69,17 @@ impl PendingAudit {
             content_hash: crate::ledger_math::content_hash(action.as_str(), &entry_object, detail.unwrap_or("")),
             entry_object,
             entry_actor,
+            fresh: false,
         };
         row.entry(1)?;
         Ok(row)
+    }
+
+    /// Marks the row's object as made by this change under an id just drawn: its log entry
+    /// is version 1 without counting earlier ones.
+    pub(crate) fn fresh(mut self) -> Self {
+        self.fresh = true;
+        self
     }
 
     /// The canonical log entry as the object's `version`th.
@@ -111,7 +122,16 @@ pub(crate) async fn flush_and_commit(conn: &mut SqliteConnection, rows: &[Pendin
     if rows.is_empty() {
         return sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ());
     }
-    let mut versions = earlier_entries(conn, rows).await?;
+    let mut objects: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.fresh)
+        .map(|r| r.entry_object.as_str())
+        .collect();
+    let mut versions = if objects.is_empty() {
+        HashMap::new()
+    } else {
+        earlier_entries(conn, &mut objects).await?
+    };
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
         let version = versions.entry(row.entry_object.clone()).or_insert(0);
@@ -165,9 +185,8 @@ pub(crate) async fn flush_and_commit(conn: &mut SqliteConnection, rows: &[Pendin
 /// How many entries each object of the batch already has in the log.
 async fn earlier_entries(
     conn: &mut SqliteConnection,
-    rows: &[PendingAudit],
+    objects: &mut Vec<&str>,
 ) -> Result<HashMap<String, u64>, sqlx::Error> {
-    let mut objects: Vec<&str> = rows.iter().map(|r| r.entry_object.as_str()).collect();
     objects.sort_unstable();
     objects.dedup();
     let mut counts = HashMap::with_capacity(objects.len());

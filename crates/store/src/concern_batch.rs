@@ -6,7 +6,8 @@
 //! limit at about 1,500 public submissions a second. A submission is plain data, so the writer
 //! takes every one queued and writes them together: one read of the clients' allowances, one
 //! multi-row upsert of them, one INSERT for the concerns and one for their history lines,
-//! whatever the number, the last three sent in one round trip. Their audit rows and log entries join the batch's like any change's,
+//! whatever the number, the last three sent in one round trip with the savepoint's release.
+//! Their audit rows and log entries join the batch's like any change's,
 //! and nobody is answered before the batch's COMMIT. If the shared statements fail (a
 //! duplicate receipt, an unknown category), each submission is written again alone in its
 //! own savepoint, so one bad submission cannot spoil the others.
@@ -55,7 +56,7 @@ impl ConcernJob {
         let id = crate::portable::new_id();
         let detail =
             crate::portable::inspection::concern_detail(qinglian_domain::inspection::ConcernSource::Public, input);
-        let audit = PendingAudit::new(actor, AuditAction::ConcernCreate, Some(&id), Some(&detail))?;
+        let audit = PendingAudit::new(actor, AuditAction::ConcernCreate, Some(&id), Some(&detail))?.fresh();
         Ok(Self {
             id,
             meeting_id,
@@ -144,10 +145,11 @@ pub(crate) async fn write(conn: &mut SqliteConnection, jobs: &[ConcernJob]) -> R
 pub(crate) const PREPARED_ROWS: usize = 16;
 
 /// The charged allowances, the concerns and their first history lines, as one statement
-/// list run in one round trip to the writer's thread (each is a thread hand-off). A concern
-/// whose meeting is unknown or not in the named village is left out, and its history line
-/// with it (the line joins its concern); then fewer rows than asked were written, and the
-/// whole write fails.
+/// list run in one round trip to the writer's thread (each is a thread hand-off), ending by
+/// releasing the step's savepoint and opening the next member's. A concern whose meeting is
+/// unknown or not in the named village is left out by its INSERT, and then its history line
+/// fails on its foreign key: the list stops before the RELEASE, so the caller can roll the
+/// whole step back.
 async fn insert(
     conn: &mut SqliteConnection,
     charged: &[(&str, Throttle)],
@@ -170,12 +172,15 @@ async fn insert(
         sql.push_str(
             ") j JOIN onsite_meeting m ON m.id = j.column2 AND m.village_id = j.column3; \
              INSERT INTO concern_event (id, concern_id, version, kind, state, party, unit_name, actor_staff_id, text, \
-             deadline, at) SELECT j.column1, c.id, 1, 'create', 'registered', 'villager', '', j.column3, NULL, NULL, j.column4 \
-             FROM (VALUES ",
+             deadline, at) VALUES ",
         );
-        push_placeholders(&mut sql, jobs.len(), "(?, ?, ?, ?)");
-        sql.push_str(") j JOIN concern c ON c.id = j.column2");
+        push_placeholders(
+            &mut sql,
+            jobs.len(),
+            "(?, ?, 1, 'create', 'registered', 'villager', '', ?, NULL, NULL, ?)",
+        );
     }
+    sql.push_str("; RELEASE member; SAVEPOINT member");
     // Only generated placeholders are interpolated; values are bound.
     // Kept prepared in the usual shape: one allowance per concern.
     let usual = charged.len() == jobs.len() && jobs.len() <= PREPARED_ROWS;
@@ -206,26 +211,21 @@ async fn insert(
             .bind(&j.staff_id)
             .bind(j.now);
     }
-    // Each upserted allowance counts one row, each concern two (itself and its line).
-    let affected = q
-        .execute(&mut *conn)
-        .await
-        .map_err(constraint("receipt", None, "category_id"))?
-        .rows_affected();
-    if affected == (charged.len() + 2 * jobs.len()) as u64 {
-        return Ok(());
-    }
-    // Only a single job's refusal reaches the villager; say which id is wrong.
-    let Some(first) = jobs.first() else {
-        return Err(StoreError::Database(sqlx::Error::Protocol(
-            "an allowance was not written".into(),
-        )));
+    let failed = match q.execute(&mut *conn).await {
+        Ok(_) => return Ok(()),
+        Err(e) => e,
     };
-    let known: Option<String> = sqlx::query_scalar("SELECT village_id FROM onsite_meeting WHERE id = $1")
-        .bind(&first.meeting_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Err(crate::portable::inspection::meeting_refusal(known).into())
+    // Only a single job's refusal reaches the villager; say which id is wrong.
+    if let [job] = jobs {
+        let known: Option<String> = sqlx::query_scalar("SELECT village_id FROM onsite_meeting WHERE id = $1")
+            .bind(&job.meeting_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if known.as_deref() != Some(job.village_id.as_str()) {
+            return Err(crate::portable::inspection::meeting_refusal(known).into());
+        }
+    }
+    Err(constraint("receipt", None, "category_id")(failed))
 }
 
 /// Charges every job to its client's allowance, in queue order; `Err(Throttled)` for those

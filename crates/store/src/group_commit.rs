@@ -196,8 +196,9 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>, comm
                     }
                     batch.write_concerns(jobs).await;
                     let next = next.or_else(|| batch.joiner(&mut queue));
-                    let joined = batch.close_step(next.is_some()).await;
-                    (next, joined)
+                    // The write left a fresh savepoint open (`concern_batch::insert`): a
+                    // joiner starts in it, and the COMMIT releases it if nobody joins.
+                    (next, batch.failed.is_none())
                 }
             };
             match next {
@@ -351,10 +352,7 @@ impl Batch {
                     }
                     let Some(conn) = self.conn.as_mut() else { break };
                     match crate::concern_batch::write(conn, std::slice::from_ref(job)).await {
-                        Ok(outcomes) => {
-                            self.keep_outcomes(outcomes, vec![done]);
-                            self.step("RELEASE member; SAVEPOINT member").await;
-                        }
+                        Ok(outcomes) => self.keep_outcomes(outcomes, vec![done]),
                         Err(e) => {
                             let _ = done.send(Err(e));
                             self.step("ROLLBACK TO member").await;
@@ -390,18 +388,6 @@ impl Batch {
         if let Err(e) = result {
             self.failed = Some(Arc::new(e));
         }
-    }
-
-    /// Ends the submissions' step like `close_member` ends a member's. False when the batch
-    /// broke and nobody may join.
-    async fn close_step(&mut self, joining: bool) -> bool {
-        self.step(if joining {
-            "RELEASE member; SAVEPOINT member"
-        } else {
-            "RELEASE member"
-        })
-        .await;
-        self.failed.is_none()
     }
 
     async fn commit_with_audit(&mut self) -> Result<(), sqlx::Error> {
