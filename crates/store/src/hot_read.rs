@@ -120,8 +120,9 @@ pub(crate) fn bind_sqlite(statement: &mut rusqlite::Statement<'_>, binds: &[Bind
             .and_then(|name| name.strip_prefix('$'))
             .and_then(|n| n.parse::<usize>().ok())
             .unwrap_or(index);
-        let value = binds
-            .get(n - 1)
+        let value = n
+            .checked_sub(1)
+            .and_then(|i| binds.get(i))
             .ok_or(rusqlite::Error::InvalidParameterCount(n, binds.len()))?;
         statement.raw_bind_parameter(index, value)?;
     }
@@ -213,7 +214,9 @@ mod tests {
         bind_sqlite(&mut statement, &binds).unwrap();
         let got: String = statement.raw_query().next().unwrap().unwrap().get(0).unwrap();
         assert_eq!(got, "b-a-b-3");
-        // Too few values is an error, not a NULL.
+        // Too few values is an error, not a NULL; so is a parameter numbered 0.
         assert!(bind_sqlite(&mut statement, &binds[..2]).is_err());
+        let mut zero = conn.prepare("SELECT $0").unwrap();
+        assert!(bind_sqlite(&mut zero, &binds).is_err());
     }
 }

@@ -91,7 +91,9 @@ async fn a_team_formed_and_authorised_while_the_own_township_secretary_sees_noth
             "/staff/cross-handling/proposals".to_owned(),
         ] {
             web.goto(app.url(&path)).await?;
-            let body = web.find(By::Tag("body")).await?.text().await?;
+            // The page's source, not its body element: an element found while the page is
+            // still being replaced can go stale before its text is read.
+            let body = web.source().await?;
             assert!(
                 !body.contains(&clue.number) && !body.contains("周某"),
                 "{path} shows the clue: {body}"
