@@ -112,7 +112,7 @@ impl AuditSink for sqlx::Transaction<'static, sqlx::Postgres> {
 /// Rows per INSERT: 12 parameters each stays far below SQLite's 32,766.
 const CHUNK: usize = 512;
 
-/// Rows at or below which a batch statement is kept prepared (`concern_batch::PREPARED_ROWS`).
+// Batch statements of up to this many rows stay prepared, as the submissions' do.
 use crate::concern_batch::PREPARED_ROWS;
 
 /// Writes a batch's rows, in the order the changes were made, inside its open transaction,

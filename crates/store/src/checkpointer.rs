@@ -48,11 +48,18 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
+                let mut failing = false;
                 loop {
                     let last = matches!(stopped.recv_timeout(EVERY), Err(mpsc::RecvTimeoutError::Disconnected));
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                        // The writer's own limit still bounds the log; say so once a round.
-                        tracing::warn!(error = %e, "could not copy the write-ahead log into the database");
+                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        // The writer's own limit still bounds the log. Said when it starts
+                        // failing, not fifty times a second.
+                        Err(e) if !failing => {
+                            failing = true;
+                            tracing::warn!(error = %e, "could not copy the write-ahead log into the database");
+                        }
+                        Err(_) => {}
+                        Ok(()) => failing = false,
                     }
                     if last {
                         return;

@@ -78,45 +78,41 @@ pub(crate) struct ConcernAndTotal {
 impl crate::hot_read::HotRow for ConcernAndTotal {
     fn from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<Self> {
         Ok(Self {
-            concern: concern_from_sqlite(c)?,
+            concern: <crate::model::Concern as crate::hot_read::HotRow>::from_sqlite(c)?,
             mark: c.take()?,
             total: c.take()?,
         })
     }
 }
 
+/// A concern from a SQLite row, in `concern_columns!`'s order.
 impl crate::hot_read::HotRow for crate::model::Concern {
     fn from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<Self> {
-        concern_from_sqlite(c)
+        Ok(Self {
+            id: c.take()?,
+            round_id: c.take()?,
+            meeting_id: c.take()?,
+            village_id: c.take()?,
+            village_name: c.take()?,
+            township_id: c.take()?,
+            township_name: c.take()?,
+            category_id: c.take()?,
+            category_name: c.take()?,
+            department_id: c.take()?,
+            department_name: c.take()?,
+            text: c.take()?,
+            source: c.take()?,
+            state: c.take()?,
+            on_spot: c.take()?,
+            answer: c.take()?,
+            answer_deadline: c.take()?,
+            version: c.take()?,
+            created_at: c.time()?,
+            updated_at: c.time()?,
+            closed_at: c.time_or_null()?,
+            has_complainant: c.take()?,
+        })
     }
-}
-
-/// A concern from a SQLite row, in `concern_columns!`'s order.
-pub(crate) fn concern_from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<crate::model::Concern> {
-    Ok(crate::model::Concern {
-        id: c.take()?,
-        round_id: c.take()?,
-        meeting_id: c.take()?,
-        village_id: c.take()?,
-        village_name: c.take()?,
-        township_id: c.take()?,
-        township_name: c.take()?,
-        category_id: c.take()?,
-        category_name: c.take()?,
-        department_id: c.take()?,
-        department_name: c.take()?,
-        text: c.take()?,
-        source: c.take()?,
-        state: c.take()?,
-        on_spot: c.take()?,
-        answer: c.take()?,
-        answer_deadline: c.take()?,
-        version: c.take()?,
-        created_at: c.time()?,
-        updated_at: c.time()?,
-        closed_at: c.time_or_null()?,
-        has_complainant: c.take()?,
-    })
 }
 
 /// A value the concern filter binds.
