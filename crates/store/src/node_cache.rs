@@ -5,6 +5,11 @@
 //! by the integrator and never changed, and at each level the stored nodes are exactly the
 //! indexes `0..size >> level`. So each cached level is a dense prefix that only grows.
 //!
+//! Below the cached levels, the nodes at the log's right edge are kept too: every proof against
+//! the current size needs the same few of them (those under the last, partly filled block of
+//! the lowest cached level), and reading them cost each proof a second range of leaves and
+//! their hashing, a quarter of its time at 10M entries.
+//!
 //! Memory bound: levels are cached from the lowest one whose nodes, with all the levels above
 //! it, fit in [`BUDGET_BYTES`]; as the log grows the lowest cached level moves up and lower
 //! levels are dropped. About 2·size/2^low nodes of 32 bytes: levels ≥ 4 (40 MB) at 10M
@@ -33,7 +38,13 @@ struct Levels {
     low: u8,
     /// Hashes by level, then by index: a prefix of that level's stored nodes.
     by_level: Vec<Vec<[u8; 32]>>,
+    /// Nodes below `low` under the last partly filled block of level `low`, sorted by
+    /// (level, index): fewer than 2^(low+1) of them.
+    edge: Vec<crate::proof_read::NodeRow>,
 }
+
+/// The most edge nodes kept, should the lowest cached level ever be high.
+const MAX_EDGE: usize = 1024;
 
 /// What a lookup left to the database.
 pub(crate) struct Misses {
@@ -56,6 +67,7 @@ impl NodeCache {
             levels: RwLock::new(Levels {
                 low: NONE,
                 by_level: vec![Vec::new(); 64],
+                edge: Vec::new(),
             }),
             known_size: AtomicU64::new(0),
         }
@@ -97,7 +109,10 @@ impl NodeCache {
         };
         for (id, slot) in ids.iter().zip(out.iter_mut()) {
             if id.level < l.low || id.level >= 64 {
-                misses.fetch.push(*id);
+                match crate::proof_read::find(&l.edge, id.level, id.index) {
+                    Some(h) => *slot = Some(h),
+                    None => misses.fetch.push(*id),
+                }
                 continue;
             }
             let level = &l.by_level[usize::from(id.level)];
@@ -126,6 +141,37 @@ impl NodeCache {
             let v = &mut l.by_level[usize::from(*level)];
             if *index == v.len() as u64 {
                 v.push(*hash);
+            }
+        }
+    }
+
+    /// Keeps those of `found` (nodes read below the cached levels) that lie at the right edge
+    /// of the largest log seen, and drops kept ones the log has grown past.
+    pub(crate) fn keep_edge(&self, found: &[crate::proof_read::NodeRow]) {
+        let size = self.known_size();
+        let at_edge = |low: u8, (level, index): (u8, u64)| {
+            level < low
+                && low < 64
+                && index
+                    .checked_shl(u32::from(level))
+                    .is_some_and(|s| s >> level == index && s >= (size >> low) << low)
+        };
+        let new = |l: &Levels| {
+            found
+                .iter()
+                .any(|(id, _)| at_edge(l.low, *id) && crate::proof_read::find(&l.edge, id.0, id.1).is_none())
+        };
+        // Most proofs find every edge node kept already: no write lock for them.
+        if !self.levels.read().is_ok_and(|l| new(&l)) {
+            return;
+        }
+        let Ok(mut l) = self.levels.write() else { return };
+        let low = l.low;
+        l.edge.retain(|(id, _)| at_edge(low, *id));
+        for (id, hash) in found {
+            if at_edge(low, *id) && l.edge.len() < MAX_EDGE && crate::proof_read::find(&l.edge, id.0, id.1).is_none() {
+                l.edge.push((*id, *hash));
+                l.edge.sort_unstable_by_key(|(id, _)| *id);
             }
         }
     }
@@ -182,6 +228,34 @@ mod tests {
         assert_eq!(out, [Some([0; 32]), None, Some([11; 32])]);
         assert_eq!(m.extend, [(0, 1)]);
         assert_eq!(c.len(), 3);
+    }
+
+    #[test]
+    fn nodes_at_the_right_edge_are_kept_and_dropped_once_the_log_grows_past_them() {
+        let c = NodeCache::new();
+        c.saw_size(10_000_003);
+        // 10,000,003 = 625,000 blocks of 16 and 3 leaves: the edge is leaves 10,000,000-2.
+        let edge = [NodeId::new(0, 10_000_002), NodeId::new(1, 5_000_000)];
+        let inner = NodeId::new(0, 37);
+        let ids = [edge[0], edge[1], inner];
+        let mut out = [None; 3];
+        assert_eq!(c.lookup(&ids, &mut out).fetch, ids);
+        c.keep_edge(&[
+            ((0, 37), [1; 32]),
+            ((0, 10_000_002), [2; 32]),
+            ((1, 5_000_000), [3; 32]),
+        ]);
+        let mut out = [None; 3];
+        assert_eq!(c.lookup(&ids, &mut out).fetch, [inner], "only the edge is kept");
+        assert_eq!(out, [Some([2; 32]), Some([3; 32]), None]);
+        // Grown past that block: its nodes are no longer the edge and go with the next keep.
+        c.saw_size(10_000_020);
+        c.keep_edge(&[((0, 10_000_016), [4; 32])]);
+        let mut out = [None; 3];
+        assert_eq!(c.lookup(&ids, &mut out).fetch, ids);
+        let mut out = [None];
+        c.lookup(&[NodeId::new(0, 10_000_016)], &mut out);
+        assert_eq!(out, [Some([4; 32])]);
     }
 
     #[test]

@@ -186,9 +186,10 @@ macro_rules! ledger_impl {
                 let found = crate::proof_read::assemble(algorithm, &wanted, rows);
                 for (id, slot) in ids.iter().zip(out.iter_mut()) {
                     if slot.is_none() {
-                        *slot = found.get(&(id.level, id.index)).copied();
+                        *slot = crate::proof_read::find(&found, id.level, id.index);
                     }
                 }
+                self.nodes.keep_edge(&found);
                 Ok(out)
             }
 
