@@ -95,6 +95,12 @@ async fn run_one(state: &AppState, job: &Job) -> Result<(), qinglian_store::Stor
 
 /// Integrates the ledger about once a second, claimed like any job so one instance does it.
 pub async fn run_ledger(state: AppState, mut stop: watch::Receiver<bool>) {
+    let warming = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = crate::ledger::warm(&warming).await {
+            tracing::warn!(error = %e, "could not read the stored tree ahead of proofs");
+        }
+    });
     let every = std::time::Duration::from_millis(state.settings.ledger_interval_ms.max(50));
     loop {
         let now = Utc::now();
