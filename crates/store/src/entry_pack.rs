@@ -37,6 +37,56 @@ struct Span {
     lens: [usize; 4],
 }
 
+/// The SQL packing the stored nodes of level `$1` with `$2 <= idx < $3`, the same way:
+/// (`idx len …` text, hashes). Filling the node cache row by row spent about 4 µs a node in
+/// sqlx (8 s for the 2M nodes of a 1M-entry log).
+pub(crate) const SQLITE_NODE_PACK: &str = "SELECT \
+    group_concat(idx || ' ' || length(CAST(hash AS BLOB)), ' '), \
+    CAST(group_concat(CAST(hash AS BLOB), '') AS BLOB) \
+    FROM ledger_node WHERE level = $1 AND idx >= $2 AND idx < $3";
+
+pub(crate) const POSTGRES_NODE_PACK: &str = "SELECT \
+    string_agg(idx || ' ' || octet_length(hash), ' ' ORDER BY idx), \
+    string_agg(hash, ''::bytea ORDER BY idx) \
+    FROM ledger_node WHERE level = $1 AND idx >= $2 AND idx < $3";
+
+/// Reads a node packing query's row as (level, index, hash), sorted by index. A hash that is
+/// not 32 bytes reads as absent, as a malformed row does; lengths that do not add up refuse
+/// the pack.
+pub(crate) fn parse_nodes(
+    level: u8,
+    layout: Option<String>,
+    bytes: Option<Vec<u8>>,
+) -> Result<Vec<(u8, u64, [u8; 32])>, StoreError> {
+    let (Some(layout), Some(bytes)) = (layout, bytes) else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        StoreError::Unavailable(sqlx::Error::Protocol(
+            "a packed range of tree nodes does not add up".into(),
+        ))
+    };
+    let mut numbers = layout.split(' ');
+    let mut rows = Vec::with_capacity(bytes.len() / 32);
+    let mut at = 0usize;
+    while let Some(idx) = numbers.next() {
+        let idx: i64 = idx.parse().map_err(|_| bad())?;
+        let len: usize = numbers.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
+        let end = at.checked_add(len).filter(|e| *e <= bytes.len()).ok_or_else(bad)?;
+        if let (Ok(idx), Ok(hash)) = (u64::try_from(idx), <[u8; 32]>::try_from(&bytes[at..end])) {
+            rows.push((level, idx, hash));
+        }
+        at = end;
+    }
+    if at != bytes.len() {
+        return Err(bad());
+    }
+    if !rows.is_sorted_by_key(|r| r.1) {
+        rows.sort_unstable_by_key(|r| r.1);
+    }
+    Ok(rows)
+}
+
 /// One entry of a pack: the stored values, uninterpreted.
 #[derive(Debug, Clone, Copy)]
 pub struct PackedEntry<'a> {
@@ -121,6 +171,18 @@ mod tests {
             ]
         );
         assert!(EntryPack::parse(None, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn nodes_are_cut_by_their_lengths_and_a_malformed_hash_reads_as_absent() {
+        let mut bytes = vec![7u8; 32];
+        bytes.extend([1u8; 3]);
+        bytes.extend([9u8; 32]);
+        let rows = parse_nodes(4, Some("9 32 5 3 2 32".into()), Some(bytes)).unwrap();
+        assert_eq!(rows, [(4, 2, [9; 32]), (4, 9, [7; 32])]);
+        assert!(parse_nodes(4, None, None).unwrap().is_empty());
+        assert!(parse_nodes(4, Some("1 32".into()), Some(vec![0; 31])).is_err());
+        assert!(parse_nodes(4, Some("1 31".into()), Some(vec![0; 32])).is_err());
     }
 
     #[test]

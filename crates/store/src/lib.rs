@@ -82,6 +82,8 @@ pub(crate) trait BackendDb {
     type WriteTx;
     /// The query packing a range of log entries into one row (see `entry_pack`).
     const ENTRY_PACK_SQL: &'static str;
+    /// The query packing a range of one level's stored tree nodes into one row.
+    const NODE_PACK_SQL: &'static str;
     /// Whether generated statements number their parameters (`$1`) rather than use `?`.
     const NUMBERED_PARAMS: bool;
     /// An expression that moves with every committed change, when the backend has an exact

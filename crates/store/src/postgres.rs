@@ -21,6 +21,7 @@ impl crate::BackendDb for PgStore {
     // PostgreSQL groups concurrent commits in its own WAL flush: one transaction per change.
     type WriteTx = sqlx::Transaction<'static, sqlx::Postgres>;
     const ENTRY_PACK_SQL: &'static str = crate::entry_pack::POSTGRES_PACK;
+    const NODE_PACK_SQL: &'static str = crate::entry_pack::POSTGRES_NODE_PACK;
     const CHANGE_MARK_SQL: Option<&'static str> = None;
     const NUMBERED_PARAMS: bool = true;
 }

@@ -30,6 +30,7 @@ impl crate::BackendDb for SqliteStore {
     type Db = sqlx::Sqlite;
     type WriteTx = crate::group_commit::WriteTx;
     const ENTRY_PACK_SQL: &'static str = crate::entry_pack::SQLITE_PACK;
+    const NODE_PACK_SQL: &'static str = crate::entry_pack::SQLITE_NODE_PACK;
     const CHANGE_MARK_SQL: Option<&'static str> = Some("(SELECT COALESCE(MAX(seq), 0) FROM ledger_entry)");
     const NUMBERED_PARAMS: bool = false;
 }

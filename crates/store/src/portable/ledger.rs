@@ -38,27 +38,29 @@ macro_rules! ledger_impl {
             /// Every stored node of each level from the given index on, by level then index:
             /// what the node cache appends.
             async fn node_levels_from(&self, from: &[(u8, u64)]) -> R<Vec<(u8, u64, [u8; 32])>> {
-                let mut sql = String::from("SELECT level, idx, hash FROM ledger_node WHERE ");
-                for i in 0..from.len() {
-                    if i > 0 {
-                        sql.push_str(" OR ");
+                // Read packed, CHUNK nodes to a row (`entry_pack`): a level ends, or reaches a
+                // gap the cache will not cross, where a chunk comes back short.
+                const CHUNK: u64 = 16_384;
+                let mut rows = Vec::new();
+                for (level, start) in from {
+                    let mut at = *start;
+                    loop {
+                        let (layout, bytes): (Option<String>, Option<Vec<u8>>) =
+                            sqlx::query_as(<$store as crate::BackendDb>::NODE_PACK_SQL)
+                                .bind(i32::from(*level))
+                                .bind(at as i64)
+                                .bind(at.saturating_add(CHUNK) as i64)
+                                .fetch_one(&self.read)
+                                .await?;
+                        let chunk = crate::entry_pack::parse_nodes(*level, layout, bytes)?;
+                        let full = chunk.len() as u64 == CHUNK;
+                        rows.extend(chunk);
+                        if !full {
+                            break;
+                        }
+                        at = at.saturating_add(CHUNK);
                     }
-                    sql.push_str(&format!("(level = ${} AND idx >= ${})", 2 * i + 1, 2 * i + 2));
                 }
-                // Only generated placeholders are interpolated; values are bound.
-                let mut q = sqlx::query_as::<_, (i32, i64, Vec<u8>)>(sqlx::AssertSqlSafe(sql));
-                for (level, index) in from {
-                    q = q.bind(i32::from(*level)).bind(*index as i64);
-                }
-                let mut rows: Vec<(u8, u64, [u8; 32])> = q
-                    .fetch_all(&self.read)
-                    .await?
-                    .into_iter()
-                    .filter_map(crate::portable::ledger::node_row)
-                    .map(|((l, i), h)| (l, i, h))
-                    .collect();
-                // Sorted here rather than by an ORDER BY, which made SQLite sort in a temporary
-                // B-tree instead of streaming each level's key range.
                 rows.sort_unstable_by_key(|(l, i, _)| (*l, *i));
                 Ok(rows)
             }
