@@ -185,6 +185,10 @@ pub trait AccountRepo: Send + Sync {
         lock_for: chrono::Duration,
     ) -> R<Option<DateTime<Utc>>>;
     async fn clear_login_failures(&self, key: &str) -> R<()>;
+    /// Forgets throttle counts whose window started before `window_started_before` and that lock
+    /// nothing at `now`: for any window shorter than that age, such a row counts as no row.
+    /// Returns how many went.
+    async fn delete_stale_throttles(&self, window_started_before: DateTime<Utc>, now: DateTime<Utc>) -> R<u64>;
     /// Removes sessions past their absolute expiry or idle since `idle_since`; returns how many.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<u64>;
 }

@@ -1379,6 +1379,54 @@ async fn load_county_builds_the_org_once(store: &dyn Store) {
     assert_eq!(store.county().await.unwrap(), Some(c));
 }
 
+// ---- throttles ----------------------------------------------------------------------------
+
+async fn stale_throttle_counts_are_forgotten_and_locks_kept(store: &dyn Store) {
+    let t = t0();
+    let hour = chrono::Duration::hours(1);
+    // An old count with no lock, an old count whose lock still runs, and a recent count.
+    store
+        .record_login_failure("client:old", t, mins(15), 5, mins(15))
+        .await
+        .unwrap();
+    store
+        .record_login_failure("client:locked", t, mins(15), 1, hour * 48)
+        .await
+        .unwrap();
+    store
+        .record_login_failure("client:recent", t + hour * 30, mins(15), 5, mins(15))
+        .await
+        .unwrap();
+    let now = t + hour * 30;
+    let removed = store.delete_stale_throttles(now - hour * 24, now).await.unwrap();
+    assert_eq!(removed, 1, "only the old count without a lock goes");
+    assert!(
+        store.login_locked_until("client:locked", now).await.unwrap().is_some(),
+        "the lock is kept"
+    );
+    // The recent count still counts: four more failures reach its limit of five.
+    for _ in 0..3 {
+        assert_eq!(
+            store
+                .record_login_failure("client:recent", now, mins(15), 5, mins(15))
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert!(
+        store
+            .record_login_failure("client:recent", now, mins(15), 5, mins(15))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Once the lock has run out, that row goes too.
+    let later = t + hour * 49;
+    assert_eq!(store.delete_stale_throttles(later - hour * 24, later).await.unwrap(), 1);
+    assert_eq!(store.login_locked_until("client:locked", later).await.unwrap(), None);
+}
+
 // ---- one test per story and backend --------------------------------------------------------
 
 macro_rules! contract {
@@ -1423,4 +1471,5 @@ contract!(
     accounts_and_sessions,
     divisions_import_and_reimport,
     load_county_builds_the_org_once,
+    stale_throttle_counts_are_forgotten_and_locks_kept,
 );

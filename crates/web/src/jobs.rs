@@ -26,11 +26,20 @@ const JOBS: &[Job] = &[
         lease: chrono::Duration::minutes(30),
     },
     Job {
+        name: "throttle_cleanup",
+        every: chrono::Duration::hours(1),
+        lease: chrono::Duration::minutes(10),
+    },
+    Job {
         name: "evidence_upload_cleanup",
         every: chrono::Duration::minutes(10),
         lease: chrono::Duration::minutes(10),
     },
 ];
+
+/// How long a throttle count is kept after its window started: longer than every window in use
+/// (sign-in and receipt look-ups 15 minutes, public submissions an hour).
+const THROTTLE_MEMORY: chrono::Duration = chrono::Duration::hours(24);
 
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let every = std::time::Duration::from_secs(state.settings.jobs_interval_seconds.max(1));
@@ -80,6 +89,14 @@ async fn run_one(state: &AppState, job: &Job) -> Result<(), qinglian_store::Stor
                 .apply_audit_retention(&Actor::system("audit_retention"), cutoff)
                 .await?;
             tracing::info!(removed, "audit retention applied");
+        }
+        "throttle_cleanup" => {
+            // Every client that ever submitted or looked up a receipt leaves a count behind;
+            // once its window is over and no lock runs, it is the same as none.
+            let removed = state.store.delete_stale_throttles(now - THROTTLE_MEMORY, now).await?;
+            if removed > 0 {
+                tracing::info!(removed, "stale throttle counts removed");
+            }
         }
         "evidence_upload_cleanup" => {
             // Abandoned uploads were never evidence: their partial bytes just go.

@@ -225,6 +225,12 @@ macro_rules! account_impl {
                 Ok(())
             }
 
+            async fn delete_stale_throttles(&self, window_started_before: DateTime<Utc>, now: DateTime<Utc>) -> R<u64> {
+                let r = sqlx::query("DELETE FROM login_throttle WHERE window_start < $1 AND (locked_until IS NULL OR locked_until <= $2)")
+                    .bind(window_started_before).bind(now).execute(&self.write).await?;
+                Ok(r.rows_affected())
+            }
+
             async fn delete_expired_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<u64> {
                 let r = sqlx::query("DELETE FROM session WHERE expires_at <= $1 OR last_seen_at <= $2")
                     .bind(now).bind(idle_since).execute(&self.write).await?;
