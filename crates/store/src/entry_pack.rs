@@ -1,4 +1,5 @@
-//! Integrated log entries read for verification as a few wide rows rather than one per entry.
+//! Integrated log entries read for verification, and stored tree nodes read into the node
+//! cache, as a few wide rows rather than one per entry or node.
 //!
 //! Why it exists: verifying a million entries spent most of its time in sqlx turning each row
 //! into owned values, not in hashing. The database concatenates a range of entries into one

@@ -152,28 +152,24 @@ impl NodeCache {
         let at_edge = |low: u8, (level, index): (u8, u64)| {
             level < low
                 && low < 64
-                && index
-                    .checked_shl(u32::from(level))
-                    .is_some_and(|s| s >> level == index && s >= (size >> low) << low)
+                && crate::proof_read::first_leaf(level, index).is_some_and(|s| s >= (size >> low) << low)
         };
-        let new = |l: &Levels| {
+        let missing = |l: &Levels| {
             found
                 .iter()
                 .any(|(id, _)| at_edge(l.low, *id) && crate::proof_read::find(&l.edge, id.0, id.1).is_none())
         };
         // Most proofs find every edge node kept already: no write lock for them.
-        if !self.levels.read().is_ok_and(|l| new(&l)) {
+        if !self.levels.read().is_ok_and(|l| missing(&l)) {
             return;
         }
         let Ok(mut l) = self.levels.write() else { return };
         let low = l.low;
         l.edge.retain(|(id, _)| at_edge(low, *id));
-        for (id, hash) in found {
-            if at_edge(low, *id) && l.edge.len() < MAX_EDGE && crate::proof_read::find(&l.edge, id.0, id.1).is_none() {
-                l.edge.push((*id, *hash));
-                l.edge.sort_unstable_by_key(|(id, _)| *id);
-            }
-        }
+        l.edge.extend(found.iter().filter(|(id, _)| at_edge(low, *id)));
+        l.edge.sort_unstable_by_key(|(id, _)| *id);
+        l.edge.dedup_by_key(|(id, _)| *id);
+        l.edge.truncate(MAX_EDGE);
     }
 
     /// Hashes cached now (for tests and figures).

@@ -72,11 +72,13 @@ fn span(id: NodeId) -> Option<(u64, u64)> {
     if id.level >= LEVELS {
         return None;
     }
-    let start = id
-        .index
-        .checked_shl(u32::from(id.level))
-        .filter(|s| s >> id.level == id.index)?;
+    let start = first_leaf(id.level, id.index)?;
     Some((start, start.checked_add(1 << id.level)?))
+}
+
+/// The index of the first leaf under node (level, index); `None` past the largest index.
+pub(crate) fn first_leaf(level: u8, index: u64) -> Option<u64> {
+    index.checked_shl(u32::from(level)).filter(|s| s >> level == index)
 }
 
 pub(crate) fn plan(ids: &[NodeId]) -> Plan {
