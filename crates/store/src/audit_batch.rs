@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use qinglian_domain::Invalid;
 use qinglian_domain::audit::AuditAction;
+use rusqlite::ToSql;
 use sqlx::SqliteConnection;
 
 use crate::error::StoreError;
@@ -112,8 +113,61 @@ impl AuditSink for sqlx::Transaction<'static, sqlx::Postgres> {
 /// Rows per INSERT: 12 parameters each stays far below SQLite's 32,766.
 const CHUNK: usize = 512;
 
-// Batch statements of up to this many rows stay prepared, as the submissions' do.
-use crate::concern_batch::PREPARED_ROWS;
+/// Rows at or below which a batch statement is kept prepared: batches are mostly small, and
+/// parsing a statement of hundreds of rows each time was a tenth of the writer's work.
+const PREPARED_ROWS: usize = 16;
+
+/// The INSERT of `n` audit rows, bound in `bind` order.
+fn audit_sql(n: usize) -> String {
+    let mut sql = String::with_capacity(320 + n * 32);
+    sql.push_str(
+        "INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, \
+         result, operation_id, client_addr, detail) VALUES ",
+    );
+    push_placeholders(&mut sql, n, "(?,?,?,?,?,?,?,?,?,'ok',?,?,?)");
+    sql
+}
+
+/// The INSERT of `n` log entries: entry, type, object, time.
+fn ledger_sql(n: usize) -> String {
+    let mut sql = String::with_capacity(96 + n * 10);
+    sql.push_str("INSERT INTO ledger_entry (entry, entry_type, object_id, created_at) VALUES ");
+    push_placeholders(&mut sql, n, "(?,?,?,?)");
+    sql
+}
+
+/// The count of earlier log entries of `n` objects.
+fn earlier_sql(n: usize) -> String {
+    let mut sql = String::with_capacity(96 + n * 2);
+    sql.push_str("SELECT object_id, COUNT(*) FROM ledger_entry WHERE object_id IN (");
+    push_placeholders(&mut sql, n, "?");
+    sql.push_str(") GROUP BY object_id");
+    sql
+}
+
+/// The objects whose earlier entries must be counted: those not made by their own change.
+fn counted_objects(rows: &[PendingAudit]) -> Vec<&str> {
+    let mut objects: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.fresh)
+        .map(|r| r.entry_object.as_str())
+        .collect();
+    objects.sort_unstable();
+    objects.dedup();
+    objects
+}
+
+/// Each row's log entry, numbered after the object's `earlier` entries and the batch's own.
+fn entries(rows: &[PendingAudit], mut earlier: HashMap<String, u64>) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let version = earlier.entry(row.entry_object.clone()).or_insert(0);
+        *version += 1;
+        // Checked when the row was made, so this cannot fail; a failure still fails the batch.
+        entries.push(row.entry(*version)?);
+    }
+    Ok(entries)
+}
 
 /// Writes a batch's rows, in the order the changes were made, inside its open transaction,
 /// and commits it. The last (usually the only) chunk of rows is sent with the COMMIT, in one
@@ -122,35 +176,26 @@ pub(crate) async fn flush_and_commit(conn: &mut SqliteConnection, rows: &[Pendin
     if rows.is_empty() {
         return sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ());
     }
-    let mut objects: Vec<&str> = rows
-        .iter()
-        .filter(|r| !r.fresh)
-        .map(|r| r.entry_object.as_str())
-        .collect();
-    let mut versions = if objects.is_empty() {
-        HashMap::new()
-    } else {
-        earlier_entries(conn, &mut objects).await?
-    };
-    let mut entries = Vec::with_capacity(rows.len());
-    for row in rows {
-        let version = versions.entry(row.entry_object.clone()).or_insert(0);
-        *version += 1;
-        // Checked when the row was made, so this cannot fail; a failure still fails the batch.
-        entries.push(row.entry(*version).map_err(|e| sqlx::Error::Protocol(e.to_string()))?);
+    let objects = counted_objects(rows);
+    let mut earlier = HashMap::with_capacity(objects.len());
+    for chunk in objects.chunks(CHUNK) {
+        // Only generated placeholders are interpolated; values are bound.
+        let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(earlier_sql(chunk.len())))
+            .persistent(chunk.len() <= PREPARED_ROWS);
+        for o in chunk {
+            q = q.bind(*o);
+        }
+        for (object, n) in q.fetch_all(&mut *conn).await? {
+            earlier.insert(object, n as u64);
+        }
     }
+    let entries = entries(rows, earlier).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let chunks = rows.len().div_ceil(CHUNK);
     for (i, (chunk, entries)) in rows.chunks(CHUNK).zip(entries.chunks(CHUNK)).enumerate() {
-        let last = i + 1 == chunks;
-        let mut sql = String::with_capacity(320 + chunk.len() * 48);
-        sql.push_str(
-            "INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, \
-             result, operation_id, client_addr, detail) VALUES ",
-        );
-        push_placeholders(&mut sql, chunk.len(), "(?,?,?,?,?,?,?,?,?,'ok',?,?,?)");
-        sql.push_str("; INSERT INTO ledger_entry (entry, entry_type, object_id, created_at) VALUES ");
-        push_placeholders(&mut sql, chunk.len(), "(?,?,?,?)");
-        if last {
+        let mut sql = audit_sql(chunk.len());
+        sql.push_str("; ");
+        sql.push_str(&ledger_sql(chunk.len()));
+        if i + 1 == chunks {
             sql.push_str("; COMMIT");
         }
         // Only generated placeholders are interpolated; values are bound.
@@ -182,30 +227,56 @@ pub(crate) async fn flush_and_commit(conn: &mut SqliteConnection, rows: &[Pendin
     Ok(())
 }
 
-/// How many entries each object of the batch already has in the log.
-async fn earlier_entries(
-    conn: &mut SqliteConnection,
-    objects: &mut Vec<&str>,
-) -> Result<HashMap<String, u64>, sqlx::Error> {
-    objects.sort_unstable();
-    objects.dedup();
-    let mut counts = HashMap::with_capacity(objects.len());
+/// The same rows written on the writer thread's own connection (`direct_write`), inside its
+/// open transaction; the caller commits.
+pub(crate) fn flush(db: &rusqlite::Connection, rows: &[PendingAudit]) -> Result<(), StoreError> {
+    let objects = counted_objects(rows);
+    let mut earlier = HashMap::with_capacity(objects.len());
     for chunk in objects.chunks(CHUNK) {
-        let mut sql = String::with_capacity(96 + chunk.len() * 2);
-        sql.push_str("SELECT object_id, COUNT(*) FROM ledger_entry WHERE object_id IN (");
-        push_placeholders(&mut sql, chunk.len(), "?");
-        sql.push_str(") GROUP BY object_id");
-        // Only generated placeholders are interpolated; values are bound.
-        let mut q =
-            sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= PREPARED_ROWS);
-        for o in chunk {
-            q = q.bind(*o);
-        }
-        for (object, n) in q.fetch_all(&mut *conn).await? {
-            counts.insert(object, n as u64);
+        let mut statement = db.prepare_cached(&earlier_sql(chunk.len()))?;
+        let mut found = statement.query(rusqlite::params_from_iter(chunk))?;
+        while let Some(row) = found.next()? {
+            earlier.insert(row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64);
         }
     }
-    Ok(counts)
+    let entries = entries(rows, earlier)?;
+    let times: Vec<String> = rows.iter().map(|r| crate::direct_write::sql_time(&r.at)).collect();
+    let kinds: Vec<[&str; 2]> = rows
+        .iter()
+        .map(|r| [r.action.as_str(), r.action.object_type()])
+        .collect();
+    for (((chunk, entries), times), kinds) in rows
+        .chunks(CHUNK)
+        .zip(entries.chunks(CHUNK))
+        .zip(times.chunks(CHUNK))
+        .zip(kinds.chunks(CHUNK))
+    {
+        let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 12);
+        for ((r, at), [action, object_type]) in chunk.iter().zip(times).zip(kinds) {
+            values.extend([
+                &r.id as &dyn ToSql,
+                at,
+                &r.account_id,
+                &r.staff_id,
+                &r.actor_name,
+                &r.role,
+                action,
+                object_type,
+                &r.object_id,
+                &r.operation_id,
+                &r.client_addr,
+                &r.detail,
+            ]);
+        }
+        db.prepare_cached(&audit_sql(chunk.len()))?.execute(values.as_slice())?;
+        let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 4);
+        for (((r, e), at), [action, _]) in chunk.iter().zip(entries).zip(times).zip(kinds) {
+            values.extend([e as &dyn ToSql, action, &r.entry_object, at]);
+        }
+        db.prepare_cached(&ledger_sql(chunk.len()))?
+            .execute(values.as_slice())?;
+    }
+    Ok(())
 }
 
 /// Appends `n` copies of `one` separated by commas: the rows of a multi-row statement.

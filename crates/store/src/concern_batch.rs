@@ -1,16 +1,15 @@
-//! Villagers' concerns from the public form, written by SQLite's writer task many at once.
+//! Villagers' concerns from the public form, written by SQLite's writer many at once.
 //!
 //! Why it exists: a change lent the writer connection (`group_commit::WriteTx`) holds it for
-//! every statement's round trip to the connection's thread and back to the request's task,
-//! which waits its turn among the HTTP tasks; under load that made the single writer the
-//! limit at about 1,500 public submissions a second. A submission is plain data, so the writer
-//! takes every one queued and writes them together: one read of the clients' allowances, one
+//! every statement's round trip to the connection's thread and back to the request's task;
+//! under load that made the single writer the limit at about 1,500 public submissions a
+//! second. A submission is plain data, so the writer takes every one queued and writes them
+//! together on its own connection (`direct_write`): one read of the clients' allowances, one
 //! multi-row upsert of them, one INSERT for the concerns and one for their history lines,
-//! whatever the number, the last three sent in one round trip with the savepoint's release.
-//! Their audit rows and log entries join the batch's like any change's,
-//! and nobody is answered before the batch's COMMIT. If the shared statements fail (a
-//! duplicate receipt, an unknown category), each submission is written again alone in its
-//! own savepoint, so one bad submission cannot spoil the others.
+//! whatever the number. Their audit rows and log entries are written with them, and nobody
+//! is answered before the batch's COMMIT. If the shared statements fail (a duplicate receipt,
+//! an unknown category), each submission is written again alone in its own savepoint, so one
+//! bad submission cannot spoil the others.
 
 use std::collections::HashMap;
 
@@ -18,10 +17,11 @@ use chrono::{DateTime, Utc};
 use qinglian_domain::Invalid;
 use qinglian_domain::audit::AuditAction;
 use qinglian_domain::inspection::ConcernInput;
-use sqlx::SqliteConnection;
+use rusqlite::{OptionalExtension, ToSql};
 
 use crate::audit_batch::{PendingAudit, push_placeholders};
-use crate::error::{StoreError, constraint};
+use crate::direct_write::{constraint_kind, sql_time};
+use crate::error::StoreError;
 use crate::model::{Actor, Allowance};
 
 /// One public submission, ready to be written.
@@ -119,11 +119,11 @@ impl Throttle {
 /// What became of one job: written (its audit row to join the batch) or refused.
 pub(crate) type Outcome = Result<PendingAudit, StoreError>;
 
-/// Writes `jobs` with shared statements on the writer's connection, inside the batch's open
-/// savepoint. `Err` means nothing can be trusted and the caller rolls the savepoint back;
-/// with a single job it is that job's answer.
-pub(crate) async fn write(conn: &mut SqliteConnection, jobs: &[ConcernJob]) -> Result<Vec<Outcome>, StoreError> {
-    let (allowed, charged) = charge(conn, jobs).await?;
+/// Writes `jobs` with shared statements on the writer's connection (`direct_write`), inside
+/// the batch's open savepoint. `Err` means nothing can be trusted and the caller rolls the
+/// savepoint back; with a single job it is that job's answer.
+pub(crate) fn write(db: &rusqlite::Connection, jobs: &[ConcernJob]) -> Result<Vec<Outcome>, StoreError> {
+    let (allowed, charged) = charge(db, jobs)?;
     let written: Vec<&ConcernJob> = jobs
         .iter()
         .zip(&allowed)
@@ -131,7 +131,7 @@ pub(crate) async fn write(conn: &mut SqliteConnection, jobs: &[ConcernJob]) -> R
         .map(|(j, _)| j)
         .collect();
     if !charged.is_empty() {
-        insert(conn, &charged, &written).await?;
+        insert(db, &charged, &written)?;
     }
     Ok(jobs
         .iter()
@@ -140,38 +140,87 @@ pub(crate) async fn write(conn: &mut SqliteConnection, jobs: &[ConcernJob]) -> R
         .collect())
 }
 
-/// Rows at or below which a shared statement is kept prepared: batches are mostly small, and
-/// parsing a statement of hundreds of rows each time was a tenth of the writer's work.
-pub(crate) const PREPARED_ROWS: usize = 16;
+/// Writes `jobs` with shared statements or, when those fail, each alone, rolling back to the
+/// open savepoint after each failure. Returns each job's outcome (`None` for those not tried)
+/// and, if a rollback itself failed, why the batch's transaction can no longer be trusted.
+pub(crate) fn write_each(
+    db: &rusqlite::Connection,
+    jobs: &[ConcernJob],
+) -> (Vec<Option<Outcome>>, Option<rusqlite::Error>) {
+    let first = match write(db, jobs) {
+        Ok(outcomes) => return (outcomes.into_iter().map(Some).collect(), None),
+        Err(e) => e,
+    };
+    if let Err(broke) = db.execute_batch("ROLLBACK TO member") {
+        return (jobs.iter().map(|_| None).collect(), Some(broke));
+    }
+    if jobs.len() == 1 {
+        return (vec![Some(Err(first))], None);
+    }
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match write(db, std::slice::from_ref(job)) {
+            Ok(mut one) => outcomes.push(one.pop()),
+            Err(e) => {
+                outcomes.push(Some(Err(e)));
+                if let Err(broke) = db.execute_batch("ROLLBACK TO member") {
+                    outcomes.resize_with(jobs.len(), || None);
+                    return (outcomes, Some(broke));
+                }
+            }
+        }
+    }
+    (outcomes, None)
+}
 
-/// The charged allowances, the concerns and their first history lines, as one statement
-/// list run in one round trip to the writer's thread (each is a thread hand-off), ending by
-/// releasing the step's savepoint and opening the next member's. A concern whose meeting is
+/// The charged allowances, the concerns and their first history lines, then the release of
+/// the step's savepoint and the opening of the next member's. A concern whose meeting is
 /// unknown or not in the named village is left out by its INSERT, and then its history line
-/// fails on its foreign key: the list stops before the RELEASE, so the caller can roll the
+/// fails on its foreign key: the step stops before the RELEASE, so the caller can roll the
 /// whole step back.
-async fn insert(
-    conn: &mut SqliteConnection,
-    charged: &[(&str, Throttle)],
-    jobs: &[&ConcernJob],
-) -> Result<(), StoreError> {
+fn insert(db: &rusqlite::Connection, charged: &[(&str, Throttle)], jobs: &[&ConcernJob]) -> Result<(), StoreError> {
     let mut sql = String::from("INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ");
     push_placeholders(&mut sql, charged.len(), "(?, ?, ?, ?)");
     sql.push_str(
         " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, \
          window_start = excluded.window_start, locked_until = excluded.locked_until",
     );
+    let times: Vec<(String, Option<String>)> = charged
+        .iter()
+        .map(|(_, row)| (sql_time(&row.window_start), row.locked_until.as_ref().map(sql_time)))
+        .collect();
+    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(charged.len() * 4);
+    for ((key, row), (start, until)) in charged.iter().zip(&times) {
+        values.extend([key as &dyn ToSql, &row.failures, start, until]);
+    }
+    db.prepare_cached(&sql)?.execute(values.as_slice())?;
     if !jobs.is_empty() {
-        sql.push_str(
-            "; INSERT INTO concern (id, round_id, meeting_id, village_id, township_id, category_id, text, source, state, \
+        let mut sql = String::from(
+            "INSERT INTO concern (id, round_id, meeting_id, village_id, township_id, category_id, text, source, state, \
              receipt_hash, complainant_name, complainant_phone, version, created_at, updated_at) \
              SELECT j.column1, m.round_id, m.id, m.village_id, m.township_id, j.column4, j.column5, 'public', 'registered', \
              j.column6, j.column7, j.column8, 1, j.column9, j.column9 FROM (VALUES ",
         );
         push_placeholders(&mut sql, jobs.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        sql.push_str(
-            ") j JOIN onsite_meeting m ON m.id = j.column2 AND m.village_id = j.column3; \
-             INSERT INTO concern_event (id, concern_id, version, kind, state, party, unit_name, actor_staff_id, text, \
+        sql.push_str(") j JOIN onsite_meeting m ON m.id = j.column2 AND m.village_id = j.column3");
+        let nows: Vec<String> = jobs.iter().map(|j| sql_time(&j.now)).collect();
+        let mut values: Vec<&dyn ToSql> = Vec::with_capacity(jobs.len() * 9);
+        for (j, now) in jobs.iter().zip(&nows) {
+            values.extend([
+                &j.id as &dyn ToSql,
+                &j.meeting_id,
+                &j.village_id,
+                &j.category_id,
+                &j.text,
+                &j.receipt_hash,
+                &j.complainant_name,
+                &j.complainant_phone,
+                now,
+            ]);
+        }
+        let inserted = db.prepare_cached(&sql)?.execute(values.as_slice());
+        let mut sql = String::from(
+            "INSERT INTO concern_event (id, concern_id, version, kind, state, party, unit_name, actor_staff_id, text, \
              deadline, at) VALUES ",
         );
         push_placeholders(
@@ -179,59 +228,54 @@ async fn insert(
             jobs.len(),
             "(?, ?, 1, 'create', 'registered', 'villager', '', ?, NULL, NULL, ?)",
         );
-    }
-    sql.push_str("; RELEASE member; SAVEPOINT member");
-    // Only generated placeholders are interpolated; values are bound.
-    // Kept prepared in the usual shape: one allowance per concern.
-    let usual = charged.len() == jobs.len() && jobs.len() <= PREPARED_ROWS;
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(usual);
-    for (key, row) in charged {
-        q = q
-            .bind(*key)
-            .bind(row.failures)
-            .bind(row.window_start)
-            .bind(row.locked_until);
-    }
-    for j in jobs {
-        q = q
-            .bind(&j.id)
-            .bind(&j.meeting_id)
-            .bind(&j.village_id)
-            .bind(&j.category_id)
-            .bind(&j.text)
-            .bind(&j.receipt_hash)
-            .bind(&j.complainant_name)
-            .bind(&j.complainant_phone)
-            .bind(j.now);
-    }
-    for j in jobs {
-        q = q
-            .bind(crate::portable::new_id())
-            .bind(&j.id)
-            .bind(&j.staff_id)
-            .bind(j.now);
-    }
-    let failed = match q.execute(&mut *conn).await {
-        Ok(_) => return Ok(()),
-        Err(e) => e,
-    };
-    // Only a single job's refusal reaches the villager; say which id is wrong.
-    if let [job] = jobs {
-        let known: Option<String> = sqlx::query_scalar("SELECT village_id FROM onsite_meeting WHERE id = $1")
-            .bind(&job.meeting_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if known.as_deref() != Some(job.village_id.as_str()) {
-            return Err(crate::portable::inspection::meeting_refusal(known).into());
+        let ids: Vec<String> = jobs.iter().map(|_| crate::portable::new_id()).collect();
+        let mut values: Vec<&dyn ToSql> = Vec::with_capacity(jobs.len() * 4);
+        for ((j, id), now) in jobs.iter().zip(&ids).zip(&nows) {
+            values.extend([id as &dyn ToSql, &j.id, &j.staff_id, now]);
+        }
+        if let Err(failed) = inserted.and_then(|_| db.prepare_cached(&sql)?.execute(values.as_slice())) {
+            return Err(refusal(db, jobs, failed));
         }
     }
-    Err(constraint("receipt", None, "category_id")(failed))
+    db.execute_batch("RELEASE member; SAVEPOINT member")?;
+    Ok(())
+}
+
+/// Why the shared statements failed, as the villager is told when a submission was alone.
+fn refusal(db: &rusqlite::Connection, jobs: &[&ConcernJob], failed: rusqlite::Error) -> StoreError {
+    if let [job] = jobs {
+        let known = db
+            .query_row(
+                "SELECT village_id FROM onsite_meeting WHERE id = ?1",
+                [&job.meeting_id],
+                |r| r.get::<_, String>(0),
+            )
+            .optional();
+        match known {
+            Ok(known) if known.as_deref() != Some(job.village_id.as_str()) => {
+                return crate::portable::inspection::meeting_refusal(known).into();
+            }
+            Ok(_) => {}
+            Err(e) => return e.into(),
+        }
+    }
+    match constraint_kind(&failed) {
+        Some(sqlx::error::ErrorKind::UniqueViolation) => StoreError::Conflict {
+            field: "receipt",
+            value: None,
+        },
+        Some(sqlx::error::ErrorKind::ForeignKeyViolation) => {
+            StoreError::Invalid(Invalid::field("category_id", "field.unknown_id", None))
+        }
+        _ => failed.into(),
+    }
 }
 
 /// Charges every job to its client's allowance, in queue order; `Err(Throttled)` for those
 /// refused. Reads the rows once; returns each changed row, to be written back once.
-async fn charge<'j>(
-    conn: &mut SqliteConnection,
+#[allow(clippy::type_complexity)]
+fn charge<'j>(
+    db: &rusqlite::Connection,
     jobs: &'j [ConcernJob],
 ) -> Result<(Vec<Result<(), StoreError>>, Vec<(&'j str, Throttle)>), StoreError> {
     let mut keys: Vec<&str> = jobs.iter().map(|j| j.allowance.key.as_str()).collect();
@@ -240,26 +284,19 @@ async fn charge<'j>(
     let mut sql = String::from("SELECT key, failures, window_start, locked_until FROM login_throttle WHERE key IN (");
     push_placeholders(&mut sql, keys.len(), "?");
     sql.push(')');
-    let mut q = sqlx::query_as::<_, (String, i64, DateTime<Utc>, Option<DateTime<Utc>>)>(sqlx::AssertSqlSafe(sql))
-        .persistent(keys.len() <= PREPARED_ROWS);
-    for k in &keys {
-        q = q.bind(*k);
+    let mut statement = db.prepare_cached(&sql)?;
+    let mut found = statement.query(rusqlite::params_from_iter(&keys))?;
+    let mut rows: HashMap<String, Throttle> = HashMap::new();
+    while let Some(row) = found.next()? {
+        let mut c = crate::hot_read::Columns::new(row);
+        let key: String = c.take()?;
+        let throttle = Throttle {
+            failures: c.take()?,
+            window_start: c.time()?,
+            locked_until: c.time_or_null()?,
+        };
+        rows.insert(key, throttle);
     }
-    let mut rows: HashMap<String, Throttle> = q
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(k, failures, window_start, locked_until)| {
-            (
-                k,
-                Throttle {
-                    failures,
-                    window_start,
-                    locked_until,
-                },
-            )
-        })
-        .collect();
     let mut changed: Vec<&str> = Vec::new();
     let mut allowed = Vec::with_capacity(jobs.len());
     for job in jobs {

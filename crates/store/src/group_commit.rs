@@ -10,9 +10,13 @@
 //! durable. Because the task (not the caller) finishes each batch, a caller that is cancelled
 //! or drops its transaction can neither strand the others nor leave the batch open.
 //!
+//! Public submissions are not lent the connection: the writer writes each queued batch of
+//! them whole on a connection of its own (`Direct`, `concern_batch`), between lent batches.
+//!
 //! PostgreSQL needs none of this: its own WAL flush already groups concurrent commits.
 
 use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -55,12 +59,30 @@ pub(crate) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer task on the current runtime; it ends when the store is dropped.
-    pub(crate) fn start(pool: SqlitePool) -> Self {
+    /// Starts the writer on a thread of its own, with its own connection to the database at
+    /// `path` for public submissions (`direct_write`); it ends when the store is dropped.
+    ///
+    /// Each batch lent through sqlx hands off to the connection's thread several times, and
+    /// the writer resumes after each. On the shared runtime it then waited its turn behind
+    /// the HTTP tasks, while every writer queued behind the batch waited with it; alone on its
+    /// thread it resumes at once.
+    pub(crate) fn start(pool: SqlitePool, path: &Path) -> Result<Self, StoreError> {
         let (requests, queue) = mpsc::unbounded_channel();
         let commits = Arc::new(AtomicU64::new(0));
-        tokio::spawn(run(pool, queue, commits.clone()));
-        Self { requests, commits }
+        let direct = Direct {
+            path: path.to_owned(),
+            db: Some(crate::direct_write::open(path)?),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+        let counted = commits.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || runtime.block_on(run(pool, direct, queue, counted)))
+            .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+        Ok(Self { requests, commits })
     }
 
     #[cfg(test)]
@@ -149,8 +171,14 @@ impl DerefMut for WriteTx {
     }
 }
 
-async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>, commits: Arc<AtomicU64>) {
-    // A request taken from the queue for a batch that then broke waits for the next one.
+async fn run(
+    pool: SqlitePool,
+    mut direct: Direct,
+    mut queue: mpsc::UnboundedReceiver<Request>,
+    commits: Arc<AtomicU64>,
+) {
+    // A request taken from the queue for a batch that then broke or could not take it waits
+    // for the next one.
     let mut carried: Option<Request> = None;
     loop {
         let first = match carried.take() {
@@ -160,49 +188,44 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>, comm
                 None => return,
             },
         };
-        let mut batch = match Batch::open(&pool).await {
-            Ok(b) => b,
-            Err(e) => {
-                match first {
-                    Request::Lend(reply) => drop(reply.send(Err(e))),
-                    Request::Concern(_, done) => drop(done.send(Err(e))),
+        let reply = match first {
+            Request::Lend(reply) => reply,
+            Request::Concern(job, done) => {
+                // Every submission queued behind this one is written with it, on this thread.
+                let mut jobs = vec![(*job, done)];
+                while jobs.len() < MAX_MEMBERS {
+                    match queue.try_recv() {
+                        Ok(Request::Concern(job, done)) => jobs.push((*job, done)),
+                        Ok(other) => {
+                            carried = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if direct.write(jobs) {
+                    commits.fetch_add(1, Ordering::Relaxed);
                 }
                 continue;
             }
         };
-        let mut request = first;
+        let mut batch = match Batch::open(&pool).await {
+            Ok(b) => b,
+            Err(e) => {
+                drop(reply.send(Err(e)));
+                continue;
+            }
+        };
+        let mut reply = reply;
         loop {
             // Whoever queued while this member worked joins the batch; nobody queued: commit.
-            let (next, joined) = match request {
-                Request::Lend(reply) => {
-                    let returned = batch.lend(reply).await;
-                    let next = batch.joiner(&mut queue);
-                    let joined = batch.close_member(returned, next.is_some()).await;
-                    (next, joined)
-                }
-                Request::Concern(job, done) => {
-                    // Every submission queued behind this one is written with it.
-                    let mut jobs = vec![(*job, done)];
-                    let mut next = None;
-                    while jobs.len() < MAX_MEMBERS {
-                        match queue.try_recv() {
-                            Ok(Request::Concern(job, done)) => jobs.push((*job, done)),
-                            Ok(other) => {
-                                next = Some(other);
-                                break;
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                    batch.write_concerns(jobs).await;
-                    let next = next.or_else(|| batch.joiner(&mut queue));
-                    // The write left a fresh savepoint open (`concern_batch::insert`): a
-                    // joiner starts in it, and the COMMIT releases it if nobody joins.
-                    (next, batch.failed.is_none())
-                }
-            };
+            // Submissions wait for a batch of their own.
+            let returned = batch.lend(reply).await;
+            let next = batch.joiner(&mut queue);
+            let joining = matches!(next, Some(Request::Lend(_)));
+            let joined = batch.close_member(returned, joining).await;
             match next {
-                Some(r) if joined => request = r,
+                Some(Request::Lend(r)) if joined => reply = r,
                 Some(r) => {
                     carried = Some(r);
                     break;
@@ -216,6 +239,76 @@ async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Request>, comm
         batch.finish().await;
     }
 }
+
+/// The writer thread's own connection (`direct_write`), on which public submissions are
+/// written whole.
+struct Direct {
+    path: PathBuf,
+    /// `None` after a batch left it in a state that cannot be trusted; opened again when next
+    /// needed.
+    db: Option<rusqlite::Connection>,
+}
+
+impl Direct {
+    /// Writes public submissions with shared statements (or, when those fail, each alone in
+    /// its own savepoint), their audit rows and log entries, and commits them. Those refused
+    /// are answered at once, those written once the COMMIT is durable. True when a COMMIT kept
+    /// something.
+    fn write(&mut self, jobs: Vec<(ConcernJob, Done)>) -> bool {
+        let (jobs, dones): (Vec<ConcernJob>, Vec<Done>) = jobs.into_iter().unzip();
+        let db = match self.db.take().map_or_else(|| crate::direct_write::open(&self.path), Ok) {
+            Ok(db) => self.db.insert(db),
+            Err(e) => {
+                let e = Arc::new(crate::direct_write::lost(e));
+                for done in dones {
+                    let _ = done.send(Err(StoreError::GroupCommit(e.clone())));
+                }
+                return false;
+            }
+        };
+        let (outcomes, broke) = match db.execute_batch(BEGIN) {
+            Ok(()) => crate::concern_batch::write_each(db, &jobs),
+            Err(e) => ((0..jobs.len()).map(|_| None).collect(), Some(e)),
+        };
+        let mut members = Vec::with_capacity(dones.len());
+        let mut audit = Vec::with_capacity(dones.len());
+        for (outcome, done) in outcomes.into_iter().zip(dones) {
+            match outcome {
+                Some(Ok(row)) => {
+                    members.push(done);
+                    audit.push(row);
+                }
+                Some(Err(e)) => drop(done.send(Err(e))),
+                // Not tried: the batch broke first, and this member fails with it.
+                None => members.push(done),
+            }
+        }
+        let outcome = match broke {
+            Some(e) => Err(StoreError::from(e)),
+            None if members.is_empty() => Ok(()),
+            None => crate::audit_batch::flush(db, &audit).and_then(|()| Ok(db.execute_batch("COMMIT")?)),
+        };
+        let kept = !members.is_empty() && outcome.is_ok();
+        // A transaction still open here kept nothing: it is rolled back, and a connection that
+        // cannot even do that is closed (which rolls it back) and opened again next time.
+        if !db.is_autocommit() && db.execute_batch("ROLLBACK").is_err() {
+            self.db = None;
+        }
+        let outcome = outcome.map_err(|e| Arc::new(crate::direct_write::lost(e)));
+        for done in members {
+            let _ = done.send(match &outcome {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::GroupCommit(e.clone())),
+            });
+        }
+        kept
+    }
+}
+
+/// Opens the outer transaction and the first member's savepoint. IMMEDIATE takes the write
+/// lock now, so no statement of a member can meet SQLITE_BUSY from another connection (the
+/// CLI, a second process) halfway through the batch.
+const BEGIN: &str = "BEGIN IMMEDIATE; SAVEPOINT member";
 
 /// How a member ended.
 enum Returned {
@@ -240,12 +333,7 @@ impl Batch {
     /// Opens the outer transaction and the first member's savepoint.
     async fn open(pool: &SqlitePool) -> Result<Self, StoreError> {
         let mut conn = pool.acquire().await?;
-        // IMMEDIATE takes the write lock now, so no statement of a member can meet SQLITE_BUSY
-        // from another connection (the CLI, a second process) halfway through the batch.
-        if let Err(e) = sqlx::raw_sql("BEGIN IMMEDIATE; SAVEPOINT member")
-            .execute(&mut *conn)
-            .await
-        {
+        if let Err(e) = sqlx::raw_sql(BEGIN).execute(&mut *conn).await {
             // Whichever half failed, leave the connection outside any transaction.
             let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
             return Err(e.into());
@@ -322,72 +410,6 @@ impl Batch {
     fn joiner(&self, queue: &mut mpsc::UnboundedReceiver<Request>) -> Option<Request> {
         let open = self.failed.is_none() && self.members.len() < MAX_MEMBERS && self.opened.elapsed() < MAX_AGE;
         if open { queue.try_recv().ok() } else { None }
-    }
-
-    /// Writes public submissions inside the open savepoint: all with shared statements, or,
-    /// when those fail, each alone in its own savepoint. Those written wait for the COMMIT;
-    /// those refused are answered now.
-    async fn write_concerns(&mut self, jobs: Vec<(ConcernJob, Done)>) {
-        let Some(conn) = self.conn.as_mut() else {
-            for (_, done) in jobs {
-                let _ = done.send(Err(writer_gone()));
-            }
-            return;
-        };
-        let (jobs, dones): (Vec<ConcernJob>, Vec<Done>) = jobs.into_iter().unzip();
-        let many = jobs.len() > 1;
-        match crate::concern_batch::write(conn, &jobs).await {
-            Ok(outcomes) => self.keep_outcomes(outcomes, dones),
-            Err(e) if !many => {
-                let _ = dones.into_iter().next().map(|d| d.send(Err(e)));
-                self.step("ROLLBACK TO member").await;
-            }
-            Err(_) => {
-                self.step("ROLLBACK TO member").await;
-                for (job, done) in jobs.iter().zip(dones) {
-                    if self.failed.is_some() {
-                        // The batch broke: this member fails with it at the end.
-                        self.members.push(done);
-                        continue;
-                    }
-                    let Some(conn) = self.conn.as_mut() else { break };
-                    match crate::concern_batch::write(conn, std::slice::from_ref(job)).await {
-                        Ok(outcomes) => self.keep_outcomes(outcomes, vec![done]),
-                        Err(e) => {
-                            let _ = done.send(Err(e));
-                            self.step("ROLLBACK TO member").await;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Written submissions join the members; refused ones get their answer.
-    fn keep_outcomes(&mut self, outcomes: Vec<crate::concern_batch::Outcome>, dones: Vec<Done>) {
-        for (outcome, done) in outcomes.into_iter().zip(dones) {
-            match outcome {
-                Ok(audit) => {
-                    self.members.push(done);
-                    self.audit.push(audit);
-                }
-                Err(e) => drop(done.send(Err(e))),
-            }
-        }
-    }
-
-    /// Runs a savepoint statement; a failure breaks the batch.
-    async fn step(&mut self, sql: &'static str) {
-        if self.failed.is_some() {
-            return;
-        }
-        let result = match self.conn.as_mut() {
-            Some(conn) => sqlx::raw_sql(sql).execute(&mut **conn).await.map(|_| ()),
-            None => Err(sqlx::Error::PoolClosed),
-        };
-        if let Err(e) = result {
-            self.failed = Some(Arc::new(e));
-        }
     }
 
     async fn commit_with_audit(&mut self) -> Result<(), sqlx::Error> {
@@ -469,7 +491,7 @@ mod tests {
             .await
             .unwrap();
         Fixture {
-            group: GroupCommit::start(write),
+            group: GroupCommit::start(write, &dir.path().join("t.db")).unwrap(),
             read,
             _dir: dir,
         }

@@ -4,6 +4,7 @@ mod audit_batch;
 mod checkpointer;
 mod concern_batch;
 mod direct_read;
+mod direct_write;
 mod entry_pack;
 mod error;
 pub mod evidence;

@@ -514,6 +514,21 @@ pub struct ConcernEvent {
     pub at: DateTime<Utc>,
 }
 
+/// Where a meeting is held, and the name of the category a public submission to it names:
+/// read before the submission is written, so its answer is built without reading it back.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MeetingPlace {
+    pub meeting_id: String,
+    pub round_id: String,
+    pub village_id: String,
+    pub village_name: String,
+    pub township_id: String,
+    pub township_name: String,
+    pub category_id: String,
+    /// `None` when no category has that id: the write then refuses the submission.
+    pub category_name: Option<String>,
+}
+
 /// A client's allowance of some action (the throttle row `key`): at most `limit` in `window`,
 /// then refused until `lock_for` has passed. Charged inside the write it limits, so a public
 /// submission costs one durable commit, not two.

@@ -96,6 +96,8 @@ impl PgStore {
         &self,
         actor: &crate::model::Actor,
         input: &qinglian_domain::inspection::ConcernInput,
+        // Written and read back in one transaction here: the place read first is not needed.
+        _place: &crate::model::MeetingPlace,
         receipt_hash: &str,
         allowance: &crate::model::Allowance,
         now: chrono::DateTime<chrono::Utc>,

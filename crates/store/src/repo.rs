@@ -319,12 +319,14 @@ pub trait InspectionRepo: Send + Sync {
         &self,
         actor: &Actor,
         input: &qinglian_domain::inspection::ConcernInput,
+        place: &crate::model::MeetingPlace,
         receipt_hash: &str,
         allowance: &crate::model::Allowance,
         now: DateTime<Utc>,
     ) -> R<Concern>;
-    /// The village a meeting is held in (what a public submission to it is about).
-    async fn meeting_village(&self, meeting_id: &str) -> R<String>;
+    /// Where a meeting is held (what a public submission to it is about), with the name of
+    /// the category the submission names; `NotFound` for an unknown meeting.
+    async fn meeting_place(&self, meeting_id: &str, category_id: &str) -> R<crate::model::MeetingPlace>;
     async fn list_concerns(&self, reach: &Reach, filter: &ConcernFilter, page: PageRequest) -> R<Paged<Concern>>;
     async fn get_concern(&self, reach: &Reach, id: &str) -> R<Concern>;
     async fn concern_events(&self, reach: &Reach, id: &str) -> R<Vec<ConcernEvent>>;

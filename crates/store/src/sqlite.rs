@@ -51,7 +51,7 @@ fn stored_node(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<crate::proof_
 }
 
 /// How much of the database file each connection maps: more than a county's data holds.
-const MMAP_BYTES: u64 = 1 << 30;
+pub(crate) const MMAP_BYTES: u64 = 1 << 30;
 
 impl SqliteStore {
     pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -76,7 +76,7 @@ impl SqliteStore {
             // write() call per page was a tenth of the writer's time).
             .pragma("temp_store", "memory")
             // Beside the store's own statements, the batch statements of up to
-            // `concern_batch::PREPARED_ROWS` rows stay prepared, one of each size and kind.
+            // `audit_batch::PREPARED_ROWS` rows stay prepared, one of each size and kind.
             .statement_cache_capacity(256)
             // The log is copied into the database by `checkpointer`, off the writer.
             .pragma(
@@ -97,7 +97,7 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(opts.clone().read_only(true))
             .await?;
-        let group = crate::group_commit::GroupCommit::start(write.clone());
+        let group = crate::group_commit::GroupCommit::start(write.clone(), opts.get_filename())?;
         // Proofs read a large ledger at random: a first touch of a mapped page costs twice a
         // `pread` (`direct_read`), so they do not map. The hot reads keep returning to the
         // same pages of a county's data, which mapped stay in place.
@@ -187,6 +187,7 @@ impl SqliteStore {
         &self,
         actor: &crate::model::Actor,
         input: &qinglian_domain::inspection::ConcernInput,
+        place: &crate::model::MeetingPlace,
         receipt_hash: &str,
         allowance: &crate::model::Allowance,
         now: chrono::DateTime<chrono::Utc>,
@@ -194,7 +195,12 @@ impl SqliteStore {
         let job = crate::concern_batch::ConcernJob::new(actor, input, receipt_hash, allowance, now)?;
         let id = job.id.clone();
         self.group.write_concern(job).await?;
-        self.concern_by_id(&id).await
+        // Read back only when the place read first is not this submission's: reading each
+        // one back was a fifth of the server's work under the public form's load.
+        match crate::portable::inspection::public_concern_as_written(&id, input, place, now) {
+            Some(concern) => Ok(concern),
+            None => self.concern_by_id(&id).await,
+        }
     }
 
     /// Multi-row upserts inside one transaction; returns rows inserted or changed.

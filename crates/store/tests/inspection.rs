@@ -537,8 +537,14 @@ fn allowance(client: &str, limit: i64) -> Allowance {
 async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store) {
     let w = world(store).await;
     let meeting = public_meeting(store, &w).await;
-    assert_eq!(store.meeting_village(&meeting).await.unwrap(), w.west_village);
-    not_found(store.meeting_village("no-such-meeting").await.unwrap_err());
+    let place = store.meeting_place(&meeting, &w.category).await.unwrap();
+    assert_eq!(
+        (place.village_id.as_str(), place.category_name.is_some()),
+        (w.west_village.as_str(), true)
+    );
+    let unknown_category = store.meeting_place(&meeting, "no-such-category").await.unwrap();
+    assert_eq!(unknown_category.category_name, None);
+    not_found(store.meeting_place("no-such-meeting", &w.category).await.unwrap_err());
     let villager = Actor::system("public");
     let parse = |text: &str, category: &str, village: &str| {
         ConcernInput::parse(text, category, village, Some(&meeting), "", "").unwrap()
@@ -559,12 +565,18 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
             w.west_village.clone()
         };
         let input = parse(&format!("路灯坏了 {i}"), &category, &village);
+        let place = if i % 13 == 5 {
+            unknown_category.clone()
+        } else {
+            place.clone()
+        };
         let villager = villager.clone();
         let submit = async move {
             store
                 .create_public_concern(
                     &villager,
                     &input,
+                    &place,
                     &format!("hash-p{i}"),
                     &allowance(&format!("c{i}"), 30),
                     Utc::now(),
@@ -583,6 +595,8 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
                     ("registered", "public", 1)
                 );
                 assert_eq!(c.text, format!("路灯坏了 {i}"));
+                // What the write answers is what is stored.
+                assert_eq!(c, store.get_concern(&Reach::everything(), &c.id).await.unwrap());
                 kept.push(c);
             }
             Err(e) if i % 13 == 5 => assert_eq!(invalid_keys(&e), vec!["field.unknown_id"], "{i}"),
@@ -630,11 +644,13 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
     for i in 0..5 {
         let input = parse(&format!("同一部手机 {i}"), &w.category, &w.west_village);
         let villager = villager.clone();
+        let place = &place;
         tasks.push(async move {
             store
                 .create_public_concern(
                     &villager,
                     &input,
+                    place,
                     &format!("hash-s{i}"),
                     &allowance("shared", 3),
                     Utc::now(),
@@ -655,7 +671,14 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
     assert_eq!(receipts, 3);
     let input = parse("再来一条", &w.category, &w.west_village);
     let e = store
-        .create_public_concern(&villager, &input, "hash-s9", &allowance("shared", 3), Utc::now())
+        .create_public_concern(
+            &villager,
+            &input,
+            &place,
+            "hash-s9",
+            &allowance("shared", 3),
+            Utc::now(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Throttled { .. }), "{e:?}");
@@ -663,7 +686,7 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
     // A lock ends: an hour and more later the client may send again.
     let later = Utc::now() + Duration::hours(2);
     store
-        .create_public_concern(&villager, &input, "hash-s9", &allowance("shared", 3), later)
+        .create_public_concern(&villager, &input, &place, "hash-s9", &allowance("shared", 3), later)
         .await
         .unwrap();
 
@@ -682,7 +705,7 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
     );
     let input = parse("又一条", &w.category, &w.west_village);
     store
-        .create_public_concern(&villager, &input, "hash-t1", &allowance("t", 30), Utc::now())
+        .create_public_concern(&villager, &input, &place, "hash-t1", &allowance("t", 30), Utc::now())
         .await
         .unwrap();
     assert_eq!(
@@ -693,7 +716,14 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
     // A receipt hash already taken (a collision) is refused as a conflict, alone.
     let input = parse("重复的回执", &w.category, &w.west_village);
     let e = store
-        .create_public_concern(&villager, &input, "hash-p0", &allowance("other", 30), Utc::now())
+        .create_public_concern(
+            &villager,
+            &input,
+            &place,
+            "hash-p0",
+            &allowance("other", 30),
+            Utc::now(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Conflict { field: "receipt", .. }), "{e:?}");

@@ -115,6 +115,63 @@ impl crate::hot_read::HotRow for crate::model::Concern {
     }
 }
 
+/// A meeting's place from a SQLite row, in `meeting_place`'s order.
+impl crate::hot_read::HotRow for crate::model::MeetingPlace {
+    fn from_sqlite(c: &mut crate::hot_read::Columns<'_, '_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            meeting_id: c.take()?,
+            round_id: c.take()?,
+            village_id: c.take()?,
+            village_name: c.take()?,
+            township_id: c.take()?,
+            township_name: c.take()?,
+            category_id: c.take()?,
+            category_name: c.take()?,
+        })
+    }
+}
+
+/// A public submission as its write stored it, built from what was sent and the meeting's
+/// place; `None` when the place is not the one the submission names (the caller then reads
+/// the concern back).
+pub(crate) fn public_concern_as_written(
+    id: &str,
+    input: &qinglian_domain::inspection::ConcernInput,
+    place: &crate::model::MeetingPlace,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<crate::model::Concern> {
+    let same_place = input.meeting_id.as_deref() == Some(place.meeting_id.as_str())
+        && input.village_id == place.village_id
+        && input.category_id == place.category_id;
+    let category_name = place.category_name.clone().filter(|_| same_place)?;
+    Some(crate::model::Concern {
+        id: id.to_owned(),
+        round_id: Some(place.round_id.clone()),
+        meeting_id: Some(place.meeting_id.clone()),
+        village_id: place.village_id.clone(),
+        village_name: place.village_name.clone(),
+        township_id: place.township_id.clone(),
+        township_name: place.township_name.clone(),
+        category_id: place.category_id.clone(),
+        category_name,
+        department_id: None,
+        department_name: None,
+        text: input.text.as_str().to_owned(),
+        source: qinglian_domain::inspection::ConcernSource::Public.as_str().to_owned(),
+        state: qinglian_domain::inspection::ConcernState::Registered
+            .as_str()
+            .to_owned(),
+        on_spot: false,
+        answer: None,
+        answer_deadline: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        has_complainant: input.complainant_name.is_some() || input.complainant_phone.is_some(),
+    })
+}
+
 /// A value the concern filter binds.
 pub(crate) enum FilterArg {
     Text(String),
@@ -763,20 +820,28 @@ macro_rules! inspection_impl {
                 &self,
                 actor: &Actor,
                 input: &qinglian_domain::inspection::ConcernInput,
+                place: &crate::model::MeetingPlace,
                 receipt_hash: &str,
                 allowance: &crate::model::Allowance,
                 now: DateTime<Utc>,
             ) -> R<Concern> {
-                self.write_public_concern(actor, input, receipt_hash, allowance, now).await
+                self.write_public_concern(actor, input, place, receipt_hash, allowance, now).await
             }
 
-            async fn meeting_village(&self, meeting_id: &str) -> R<String> {
+            async fn meeting_place(&self, meeting_id: &str, category_id: &str) -> R<crate::model::MeetingPlace> {
                 // Every public submission asks this first: a hot read (`hot_read`).
-                self.hot_rows::<(String,)>("SELECT village_id FROM onsite_meeting WHERE id = $1", &[crate::hot_read::Bind::Text(meeting_id.to_owned())])
-                    .await?
-                    .pop()
-                    .map(|(v,)| v)
-                    .ok_or(StoreError::NotFound)
+                use crate::hot_read::Bind;
+                self.hot_rows::<crate::model::MeetingPlace>(
+                    "SELECT m.id AS meeting_id, m.round_id, m.village_id, v.name AS village_name, m.township_id, \
+                     t.name AS township_name, CAST($2 AS TEXT) AS category_id, \
+                     (SELECT k.name FROM concern_category k WHERE k.id = $2) AS category_name \
+                     FROM onsite_meeting m JOIN village v ON v.id = m.village_id JOIN township t ON t.id = m.township_id \
+                     WHERE m.id = $1",
+                    &[Bind::Text(meeting_id.to_owned()), Bind::Text(category_id.to_owned())],
+                )
+                .await?
+                .pop()
+                .ok_or(StoreError::NotFound)
             }
 
             async fn list_concerns(&self, reach: &qinglian_domain::scope::Reach, filter: &ConcernFilter, page: PageRequest) -> R<Paged<Concern>> {

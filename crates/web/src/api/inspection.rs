@@ -554,11 +554,11 @@ pub async fn submit_public(
     client: &str,
     body: &PublicConcern,
 ) -> Result<(ReceiptCode, Concern), AppError> {
-    let village_id = state.store.meeting_village(&body.meeting_id).await?;
+    let place = state.store.meeting_place(&body.meeting_id, &body.category_id).await?;
     let input = ConcernInput::parse(
         &body.text,
         &body.category_id,
-        &village_id,
+        &place.village_id,
         Some(&body.meeting_id),
         &body.complainant_name,
         &body.complainant_phone,
@@ -570,6 +570,7 @@ pub async fn submit_public(
         .create_public_concern(
             &villager_actor("public"),
             &input,
+            &place,
             &state.secrets.receipt_hash(&code),
             &crate::receipt::submission_allowance(state, client),
             Utc::now(),
