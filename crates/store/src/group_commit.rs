@@ -266,7 +266,7 @@ impl Direct {
                 return false;
             }
         };
-        let (outcomes, broke) = match db.execute_batch(BEGIN) {
+        let (outcomes, broke) = match db.execute_batch("BEGIN IMMEDIATE") {
             Ok(()) => crate::concern_batch::write_each(db, &jobs),
             Err(e) => ((0..jobs.len()).map(|_| None).collect(), Some(e)),
         };
