@@ -20,7 +20,7 @@ use qinglian_domain::inspection::ConcernInput;
 use rusqlite::{OptionalExtension, ToSql};
 
 use crate::audit_batch::{PendingAudit, push_placeholders};
-use crate::direct_write::{constraint_kind, sql_time};
+use crate::direct_write::sql_time;
 use crate::error::StoreError;
 use crate::model::{Actor, Allowance};
 
@@ -271,16 +271,7 @@ fn refusal(db: &rusqlite::Connection, jobs: &[&ConcernJob], failed: rusqlite::Er
             Err(e) => return e.into(),
         }
     }
-    match constraint_kind(&failed) {
-        Some(sqlx::error::ErrorKind::UniqueViolation) => StoreError::Conflict {
-            field: "receipt",
-            value: None,
-        },
-        Some(sqlx::error::ErrorKind::ForeignKeyViolation) => {
-            StoreError::Invalid(Invalid::field("category_id", "field.unknown_id", None))
-        }
-        _ => failed.into(),
-    }
+    crate::error::direct_constraint("receipt", None, "category_id")(failed)
 }
 
 /// Charges every job to its client's allowance, in queue order; `Err(Throttled)` for those

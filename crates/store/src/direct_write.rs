@@ -49,29 +49,14 @@ pub(crate) fn sql_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
-/// What a unique or foreign-key failure of a direct statement means, as `error::constraint`
-/// says for sqlx's.
-pub(crate) fn constraint_kind(e: &rusqlite::Error) -> Option<sqlx::error::ErrorKind> {
-    match e.sqlite_error() {
-        Some(f) => match f.extended_code {
-            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                Some(sqlx::error::ErrorKind::UniqueViolation)
-            }
-            rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Some(sqlx::error::ErrorKind::ForeignKeyViolation),
-            _ => None,
-        },
-        None => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use sqlx::Connection;
 
-    /// A time written directly reads back through sqlx unchanged, and a constraint failure
-    /// says which kind it is.
+    /// A time written directly reads back through sqlx unchanged, and a duplicate key is
+    /// refused as a conflict.
     #[tokio::test]
     async fn direct_writes_read_back_through_sqlx() {
         let dir = tempfile::tempdir().unwrap();
@@ -88,7 +73,11 @@ mod tests {
         let second = db
             .execute("INSERT INTO t VALUES ('a', ?1)", [sql_time(&at)])
             .unwrap_err();
-        assert_eq!(constraint_kind(&second), Some(sqlx::error::ErrorKind::UniqueViolation));
+        let refused = crate::error::direct_constraint("k", Some("a"), "at")(second);
+        assert!(
+            matches!(refused, crate::error::StoreError::Conflict { field: "k", .. }),
+            "{refused:?}"
+        );
         let read: DateTime<Utc> = sqlx::query_scalar("SELECT at FROM t WHERE k = 'a'")
             .fetch_one(&mut conn)
             .await

@@ -48,15 +48,45 @@ pub(crate) fn constraint(
 ) -> impl FnOnce(sqlx::Error) -> StoreError {
     let value = value.map(str::to_owned);
     move |e| {
-        if let sqlx::Error::Database(db) = &e {
-            match db.kind() {
-                sqlx::error::ErrorKind::UniqueViolation => return StoreError::Conflict { field, value },
-                sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    return StoreError::Invalid(Invalid::field(fk_field, "field.unknown_id", None));
-                }
-                _ => {}
+        let kind = match &e {
+            sqlx::Error::Database(db) => Some(db.kind()),
+            _ => None,
+        };
+        by_kind(kind, field, value, fk_field).unwrap_or_else(|| StoreError::from(e))
+    }
+}
+
+/// The same for a statement run directly with rusqlite (`direct_write`).
+pub(crate) fn direct_constraint(
+    field: &'static str,
+    value: Option<&str>,
+    fk_field: &'static str,
+) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    let value = value.map(str::to_owned);
+    move |e| {
+        let kind = e.sqlite_error().and_then(|f| match f.extended_code {
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                Some(sqlx::error::ErrorKind::UniqueViolation)
             }
+            rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Some(sqlx::error::ErrorKind::ForeignKeyViolation),
+            _ => None,
+        });
+        by_kind(kind, field, value, fk_field).unwrap_or_else(|| StoreError::from(e))
+    }
+}
+
+/// What a constraint failure of `kind` means to the user, if it is one they can act on.
+fn by_kind(
+    kind: Option<sqlx::error::ErrorKind>,
+    field: &'static str,
+    value: Option<String>,
+    fk_field: &'static str,
+) -> Option<StoreError> {
+    match kind? {
+        sqlx::error::ErrorKind::UniqueViolation => Some(StoreError::Conflict { field, value }),
+        sqlx::error::ErrorKind::ForeignKeyViolation => {
+            Some(StoreError::Invalid(Invalid::field(fk_field, "field.unknown_id", None)))
         }
-        StoreError::from(e)
+        _ => None,
     }
 }

@@ -305,11 +305,6 @@ impl Direct {
     }
 }
 
-/// Opens the outer transaction and the first member's savepoint. IMMEDIATE takes the write
-/// lock now, so no statement of a member can meet SQLITE_BUSY from another connection (the
-/// CLI, a second process) halfway through the batch.
-const BEGIN: &str = "BEGIN IMMEDIATE; SAVEPOINT member";
-
 /// How a member ended.
 enum Returned {
     Commit(Done, Vec<PendingAudit>),
@@ -333,7 +328,12 @@ impl Batch {
     /// Opens the outer transaction and the first member's savepoint.
     async fn open(pool: &SqlitePool) -> Result<Self, StoreError> {
         let mut conn = pool.acquire().await?;
-        if let Err(e) = sqlx::raw_sql(BEGIN).execute(&mut *conn).await {
+        // IMMEDIATE takes the write lock now, so no statement of a member can meet SQLITE_BUSY
+        // from another connection (the CLI, a second process) halfway through the batch.
+        if let Err(e) = sqlx::raw_sql("BEGIN IMMEDIATE; SAVEPOINT member")
+            .execute(&mut *conn)
+            .await
+        {
             // Whichever half failed, leave the connection outside any transaction.
             let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
             return Err(e.into());
