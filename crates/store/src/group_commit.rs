@@ -12,6 +12,7 @@
 //!
 //! Public submissions are not lent the connection: the writer writes each queued batch of
 //! them whole on a connection of its own (`Direct`, `concern_batch`), between lent batches.
+//! It runs the log's integration there too (`direct_ledger`).
 //!
 //! PostgreSQL needs none of this: its own WAL flush already groups concurrent commits.
 
@@ -28,6 +29,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::audit_batch::{AuditSink, PendingAudit};
 use crate::concern_batch::ConcernJob;
 use crate::error::StoreError;
+use crate::model::LedgerHead;
+use qinglian_ledger::Algorithm;
 
 /// Members per batch: bounds how long the first member waits for the shared COMMIT.
 const MAX_MEMBERS: usize = 512;
@@ -36,11 +39,13 @@ const MAX_AGE: Duration = Duration::from_millis(25);
 
 type Done = oneshot::Sender<Result<(), StoreError>>;
 
-/// What waits for the writer: a change that borrows its connection, or a public submission
-/// the writer writes itself with the others queued (`concern_batch`).
+/// What waits for the writer: a change that borrows its connection, a public submission the
+/// writer writes itself with the others queued (`concern_batch`), or a run of the log's
+/// integration, which it also runs itself (`direct_ledger`).
 enum Request {
     Lend(oneshot::Sender<Result<WriteTx, StoreError>>),
     Concern(Box<ConcernJob>, Done),
+    Integrate(Algorithm, u64, oneshot::Sender<Result<LedgerHead, StoreError>>),
 }
 
 /// How a lent connection comes back to the writer task; a committing member brings the audit
@@ -103,6 +108,16 @@ impl GroupCommit {
         let (done, result) = oneshot::channel();
         self.requests
             .send(Request::Concern(Box::new(job), done))
+            .map_err(|_| writer_gone())?;
+        result.await.map_err(|_| writer_gone())?
+    }
+
+    /// Has the writer integrate up to `limit` pending log entries in a transaction of their
+    /// own; returns once it is durable.
+    pub(crate) async fn integrate(&self, algorithm: Algorithm, limit: u64) -> Result<LedgerHead, StoreError> {
+        let (done, result) = oneshot::channel();
+        self.requests
+            .send(Request::Integrate(algorithm, limit, done))
             .map_err(|_| writer_gone())?;
         result.await.map_err(|_| writer_gone())?
     }
@@ -190,6 +205,14 @@ async fn run(
         };
         let reply = match first {
             Request::Lend(reply) => reply,
+            Request::Integrate(algorithm, limit, done) => {
+                let head = direct.integrate(algorithm, limit);
+                if head.as_ref().is_ok_and(|h| h.added > 0) {
+                    commits.fetch_add(1, Ordering::Relaxed);
+                }
+                drop(done.send(head));
+                continue;
+            }
             Request::Concern(job, done) => {
                 // Every submission queued behind this one is written with it, on this thread.
                 let mut jobs = vec![(*job, done)];
@@ -256,8 +279,8 @@ impl Direct {
     /// something.
     fn write(&mut self, jobs: Vec<(ConcernJob, Done)>) -> bool {
         let (jobs, dones): (Vec<ConcernJob>, Vec<Done>) = jobs.into_iter().unzip();
-        let db = match self.db.take().map_or_else(|| crate::direct_write::open(&self.path), Ok) {
-            Ok(db) => self.db.insert(db),
+        let db = match self.connection() {
+            Ok(db) => db,
             Err(e) => {
                 let e = Arc::new(crate::direct_write::lost(e));
                 for done in dones {
@@ -289,11 +312,7 @@ impl Direct {
             None => crate::audit_batch::flush(db, &audit).and_then(|()| Ok(db.execute_batch("COMMIT")?)),
         };
         let kept = !members.is_empty() && outcome.is_ok();
-        // A transaction still open here kept nothing: it is rolled back, and a connection that
-        // cannot even do that is closed (which rolls it back) and opened again next time.
-        if !db.is_autocommit() && db.execute_batch("ROLLBACK").is_err() {
-            self.db = None;
-        }
+        self.settle();
         let outcome = outcome.map_err(|e| Arc::new(crate::direct_write::lost(e)));
         for done in members {
             let _ = done.send(match &outcome {
@@ -302,6 +321,36 @@ impl Direct {
             });
         }
         kept
+    }
+
+    /// Integrates pending log entries in a transaction of their own (`direct_ledger`).
+    fn integrate(&mut self, algorithm: Algorithm, limit: u64) -> Result<LedgerHead, StoreError> {
+        let lost = |e: rusqlite::Error| StoreError::GroupCommit(Arc::new(crate::direct_write::lost(e)));
+        let db = self.connection().map_err(lost)?;
+        db.execute_batch("BEGIN IMMEDIATE").map_err(lost)?;
+        let head = crate::direct_ledger::integrate(db, algorithm, limit)
+            .and_then(|head| db.execute_batch("COMMIT").map(|()| head).map_err(lost));
+        self.settle();
+        head
+    }
+
+    /// The connection, opened again if a batch left it closed.
+    fn connection(&mut self) -> rusqlite::Result<&mut rusqlite::Connection> {
+        match self.db.take() {
+            Some(db) => Ok(self.db.insert(db)),
+            None => Ok(self.db.insert(crate::direct_write::open(&self.path)?)),
+        }
+    }
+
+    /// Rolls back a transaction still open (it kept nothing); a connection that cannot even do
+    /// that is closed, which rolls it back, and opened again next time.
+    fn settle(&mut self) {
+        if let Some(db) = &self.db
+            && !db.is_autocommit()
+            && db.execute_batch("ROLLBACK").is_err()
+        {
+            self.db = None;
+        }
     }
 }
 

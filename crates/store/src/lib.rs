@@ -3,6 +3,7 @@
 mod audit_batch;
 mod checkpointer;
 mod concern_batch;
+mod direct_ledger;
 mod direct_read;
 mod direct_write;
 mod entry_pack;
@@ -85,8 +86,6 @@ pub(crate) trait BackendDb {
     const ENTRY_PACK_SQL: &'static str;
     /// The query packing a range of one level's stored tree nodes into one row.
     const NODE_PACK_SQL: &'static str;
-    /// Whether generated statements number their parameters (`$1`) rather than use `?`.
-    const NUMBERED_PARAMS: bool;
     /// An expression that moves with every committed change, when the backend has an exact
     /// one (`total_cache`).
     const CHANGE_MARK_SQL: Option<&'static str>;

@@ -6,7 +6,8 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::error::StoreError;
-use crate::model::DivisionInput;
+use crate::model::{DivisionInput, LedgerHead};
+use qinglian_domain::Invalid;
 
 pub(crate) struct PgStore {
     pub(crate) read: PgPool,
@@ -23,7 +24,23 @@ impl crate::BackendDb for PgStore {
     const ENTRY_PACK_SQL: &'static str = crate::entry_pack::POSTGRES_PACK;
     const NODE_PACK_SQL: &'static str = crate::entry_pack::POSTGRES_NODE_PACK;
     const CHANGE_MARK_SQL: Option<&'static str> = None;
-    const NUMBERED_PARAMS: bool = true;
+}
+
+/// Rows per statement when integrating: three parameters each, far under PostgreSQL's limit
+/// on parameters.
+const INTEGRATE_ROWS: usize = 1_000;
+
+/// `head` then `n` rows of three numbered parameters, `($1, $2, $3), ($4, $5, $6)…`, then `tail`.
+fn multi_row(head: &str, n: usize, tail: &str) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(head.len() + tail.len() + n * 20);
+    sql.push_str(head);
+    for r in 0..n {
+        let (p, sep) = (r * 3, if r == 0 { "" } else { ", " });
+        let _ = write!(sql, "{sep}(${}, ${}, ${})", p + 1, p + 2, p + 3);
+    }
+    sql.push_str(tail);
+    sql
 }
 
 impl PgStore {
@@ -88,6 +105,86 @@ impl PgStore {
         Ok(crate::proof_read::ProofRows::split(
             rows.into_iter().filter_map(crate::portable::ledger::node_row),
         ))
+    }
+
+    /// Integrates up to `limit` pending log entries in one transaction (`LedgerRepo::integrate_ledger`).
+    pub(crate) async fn grow_ledger(
+        &self,
+        algorithm: qinglian_ledger::Algorithm,
+        limit: u64,
+    ) -> Result<LedgerHead, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO ledger_meta (id, algorithm, size) VALUES (1, $1, 0) ON CONFLICT (id) DO NOTHING")
+            .bind(algorithm.as_str())
+            .execute(&mut *tx)
+            .await?;
+        // Touching the row first serialises integrators on PostgreSQL.
+        sqlx::query("UPDATE ledger_meta SET size = size WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let (fixed, size): (String, i64) = sqlx::query_as("SELECT algorithm, size FROM ledger_meta WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        if fixed != algorithm.as_str() {
+            return Err(Invalid::field("ledger_hash", "ledger.algorithm_fixed", Some(&fixed)).into());
+        }
+        let size = size as u64;
+        let pending: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, entry FROM ledger_entry WHERE idx IS NULL ORDER BY seq LIMIT $1")
+                .bind(limit as i64)
+                .fetch_all(&mut *tx)
+                .await?;
+        let edge_ids = qinglian_ledger::edge_ids(size);
+        let mut edge = Vec::with_capacity(edge_ids.len());
+        for id in &edge_ids {
+            let h: Vec<u8> = sqlx::query_scalar("SELECT hash FROM ledger_node WHERE level = $1 AND idx = $2")
+                .bind(i32::from(id.level))
+                .bind(id.index as i64)
+                .fetch_one(&mut *tx)
+                .await?;
+            edge.push(<[u8; 32]>::try_from(h.as_slice()).map_err(|_| Invalid::field("ledger", "ledger.node", None))?);
+        }
+        let entries: Vec<Vec<u8>> = pending.iter().map(|(_, e)| e.clone()).collect();
+        let growth = crate::ledger_math::grow(algorithm, size, &edge, &entries)
+            .ok_or_else(|| Invalid::field("ledger", "ledger.node", None))?;
+        // Many rows per statement: each statement is a round trip to the server, and
+        // integration holds the log's meta row, which serialises integrators, meanwhile.
+        let rows = INTEGRATE_ROWS;
+        for (k, chunk) in pending.chunks(rows).enumerate() {
+            let sql = multi_row(
+                "WITH v (seq, idx, leaf_hash) AS (VALUES ",
+                chunk.len(),
+                ") UPDATE ledger_entry SET idx = v.idx, leaf_hash = v.leaf_hash FROM v WHERE ledger_entry.seq = v.seq",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (j, (seq, _)) in chunk.iter().enumerate() {
+                let i = k * rows + j;
+                q = q
+                    .bind(seq)
+                    .bind((size + i as u64) as i64)
+                    .bind(growth.leaf_hashes[i].to_vec());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in growth.nodes.chunks(rows) {
+            let sql = multi_row("INSERT INTO ledger_node (level, idx, hash) VALUES ", chunk.len(), "");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, hash) in chunk {
+                q = q.bind(i32::from(id.level)).bind(id.index as i64).bind(hash.to_vec());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let new_size = size + pending.len() as u64;
+        sqlx::query("UPDATE ledger_meta SET size = $1 WHERE id = 1")
+            .bind(new_size as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(LedgerHead {
+            size: new_size,
+            root: growth.root,
+            added: pending.len() as u64,
+        })
     }
 
     /// A public submission in its own transaction, charged to the client's allowance there:

@@ -32,7 +32,6 @@ impl crate::BackendDb for SqliteStore {
     const ENTRY_PACK_SQL: &'static str = crate::entry_pack::SQLITE_PACK;
     const NODE_PACK_SQL: &'static str = crate::entry_pack::SQLITE_NODE_PACK;
     const CHANGE_MARK_SQL: Option<&'static str> = Some("(SELECT COALESCE(MAX(seq), 0) FROM ledger_entry)");
-    const NUMBERED_PARAMS: bool = false;
 }
 
 /// A node row (level, index, hash) read directly, if well formed; a malformed one reads as
@@ -179,6 +178,16 @@ impl SqliteStore {
             }
             Ok(out)
         })
+    }
+
+    /// Integrates up to `limit` pending log entries in one transaction, run by the writer
+    /// itself (`direct_ledger`).
+    pub(crate) async fn grow_ledger(
+        &self,
+        algorithm: qinglian_ledger::Algorithm,
+        limit: u64,
+    ) -> Result<crate::model::LedgerHead, StoreError> {
+        self.group.integrate(algorithm, limit).await
     }
 
     /// A public submission: written by the writer task with the others queued

@@ -13,7 +13,8 @@ use qinglian_store::model::LedgerHead;
 use crate::state::AppState;
 
 /// Entries integrated per transaction. Each transaction holds SQLite's single writer while
-/// it runs, so it is kept short (about 5 ms here) for the changes queued behind it.
+/// it runs (the writer runs it itself, `direct_ledger`), so it is kept short for the changes
+/// queued behind it.
 const BATCH: u64 = 1_000;
 
 /// Reads the checkpoint key; a missing or unreadable key leaves the log unsigned (and logged).
