@@ -4,14 +4,20 @@
 //! every statement's round trip to the connection's thread and back to the request's task;
 //! under load that made the single writer the limit at about 1,500 public submissions a
 //! second. A submission is plain data, so the writer takes every one queued and writes them
-//! together on its own connection (`direct_write`): one read of the clients' allowances, one
-//! multi-row upsert of them, one INSERT for the concerns and one for their history lines,
-//! whatever the number. Their audit rows and log entries are written with them, and nobody
-//! is answered before the batch's COMMIT. If the shared statements fail (a duplicate receipt,
-//! an unknown category), each submission is written again alone in its own savepoint, so one
-//! bad submission cannot spoil the others.
+//! together on its own connection (`direct_write`): one INSERT for the concerns and one for
+//! their history lines, whatever the number. Their audit rows and log entries are written with
+//! them, and nobody is answered before the batch's COMMIT. If the shared statements fail (a
+//! duplicate receipt, an unknown category), each submission is written again alone in its own
+//! savepoint, so one bad submission cannot spoil the others.
+//!
+//! The clients' hourly allowances are kept here, in memory ([`Allowances`]), not in the
+//! throttle table as on PostgreSQL: each client's row was a random page of the table, a ninth
+//! of the pages a batch wrote to the log. A restart forgets them, which flood control can
+//! afford.
 
 use std::collections::HashMap;
+
+use hashlink::LruCache;
 
 use chrono::{DateTime, Utc};
 use qinglian_domain::Invalid;
@@ -74,9 +80,38 @@ impl ConcernJob {
     }
 }
 
-/// A throttle row as the batch reads and rewrites it.
-#[derive(Clone)]
-struct Throttle {
+/// How many clients' allowances are kept. Past that the least recently charged is forgotten,
+/// as nginx's `limit_req` zones do: a sender with more addresses than this is not stopped by
+/// a per-address limit anyway. About 15 MB.
+pub(crate) const KEPT_CLIENTS: usize = 100_000;
+
+/// The public form's allowances per client, owned by the writer thread, which alone charges
+/// them, so they need no lock.
+pub(crate) struct Allowances {
+    used: LruCache<String, Throttle>,
+}
+
+/// A batch's charges, kept once its COMMIT is durable.
+pub(crate) type Charges = HashMap<String, Throttle>;
+
+impl Allowances {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            used: LruCache::new(capacity),
+        }
+    }
+
+    /// Keeps a committed batch's charges.
+    pub(crate) fn keep(&mut self, charges: Charges) {
+        for (key, row) in charges {
+            self.used.insert(key, row);
+        }
+    }
+}
+
+/// A client's count in its window, as the batch reads and rewrites it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Throttle {
     failures: i64,
     window_start: DateTime<Utc>,
     locked_until: Option<DateTime<Utc>>,
@@ -120,18 +155,25 @@ impl Throttle {
 pub(crate) type Outcome = Result<PendingAudit, StoreError>;
 
 /// Writes `jobs` with shared statements on the writer's connection (`direct_write`), in its
-/// open transaction or, with `in_savepoint`, inside its open savepoint. `Err` means nothing
-/// can be trusted and the caller rolls back; with a single job it is that job's answer.
-fn write(db: &rusqlite::Connection, jobs: &[ConcernJob], in_savepoint: bool) -> Result<Vec<Outcome>, StoreError> {
-    let (allowed, charged) = charge(db, jobs)?;
+/// open transaction or, with `in_savepoint`, inside its open savepoint, and adds their charges
+/// to `charges`. `Err` means nothing can be trusted and the caller rolls back; with a single
+/// job it is that job's answer.
+fn write(
+    db: &rusqlite::Connection,
+    jobs: &[ConcernJob],
+    allowances: &Allowances,
+    charges: &mut Charges,
+    in_savepoint: bool,
+) -> Result<Vec<Outcome>, StoreError> {
+    let allowed = charge(allowances, charges, jobs);
     let written: Vec<&ConcernJob> = jobs
         .iter()
         .zip(&allowed)
         .filter(|(_, a)| a.is_ok())
         .map(|(j, _)| j)
         .collect();
-    if !charged.is_empty() {
-        insert(db, &charged, &written, in_savepoint)?;
+    if !written.is_empty() {
+        insert(db, &written, in_savepoint)?;
     }
     Ok(jobs
         .iter()
@@ -142,68 +184,59 @@ fn write(db: &rusqlite::Connection, jobs: &[ConcernJob], in_savepoint: bool) -> 
 
 /// Writes `jobs` in a transaction just begun that holds nothing else: with shared statements
 /// straight in it or, when those fail, again from the start, each alone in a savepoint rolled
-/// back if it fails. Returns each job's outcome (`None` for those not tried) and, if a
-/// rollback itself failed, why the transaction can no longer be trusted.
+/// back if it fails. Returns each job's outcome (`None` for those not tried), the charges of
+/// those written, and, if a rollback itself failed, why the transaction can no longer be
+/// trusted.
 ///
 /// The first try takes no savepoint: inside one SQLite copies every page it changes to the
 /// sub-journal first, a fourteenth of the writer's work, needed only when a submission fails.
 pub(crate) fn write_each(
     db: &rusqlite::Connection,
     jobs: &[ConcernJob],
-) -> (Vec<Option<Outcome>>, Option<rusqlite::Error>) {
-    let first = match write(db, jobs, false) {
-        Ok(outcomes) => return (outcomes.into_iter().map(Some).collect(), None),
+    allowances: &Allowances,
+) -> (Vec<Option<Outcome>>, Charges, Option<rusqlite::Error>) {
+    let mut charges = Charges::new();
+    let first = match write(db, jobs, allowances, &mut charges, false) {
+        Ok(outcomes) => return (outcomes.into_iter().map(Some).collect(), charges, None),
         Err(e) => e,
     };
+    charges.clear();
     if jobs.len() == 1 {
         // Its answer; the caller rolls the transaction back, as nothing in it is kept.
-        return (vec![Some(Err(first))], None);
+        return (vec![Some(Err(first))], charges, None);
     }
     if let Err(broke) = db.execute_batch("ROLLBACK; BEGIN IMMEDIATE; SAVEPOINT member") {
-        return (jobs.iter().map(|_| None).collect(), Some(broke));
+        return (jobs.iter().map(|_| None).collect(), charges, Some(broke));
     }
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(jobs.len());
     for job in jobs {
-        match write(db, std::slice::from_ref(job), true) {
+        let key = job.allowance.key.as_str();
+        let before = charges.get(key).cloned();
+        match write(db, std::slice::from_ref(job), allowances, &mut charges, true) {
             Ok(mut one) => outcomes.push(one.pop()),
             Err(e) => {
+                // A submission not written is not charged.
+                match before {
+                    Some(row) => charges.insert(key.to_owned(), row),
+                    None => charges.remove(key),
+                };
                 outcomes.push(Some(Err(e)));
                 if let Err(broke) = db.execute_batch("ROLLBACK TO member") {
                     outcomes.resize_with(jobs.len(), || None);
-                    return (outcomes, Some(broke));
+                    return (outcomes, charges, Some(broke));
                 }
             }
         }
     }
-    (outcomes, None)
+    (outcomes, charges, None)
 }
 
-/// The charged allowances, the concerns and their first history lines, then (in a savepoint)
+/// The concerns and their first history lines, then (in a savepoint)
 /// the release of the step's savepoint and the opening of the next one. A concern whose meeting is
 /// unknown or not in the named village is left out by its INSERT, and then its history line
 /// fails on its foreign key: the step stops before the RELEASE, so the caller can roll the
 /// whole step back.
-fn insert(
-    db: &rusqlite::Connection,
-    charged: &[(&str, Throttle)],
-    jobs: &[&ConcernJob],
-    in_savepoint: bool,
-) -> Result<(), StoreError> {
-    let mut sql = String::from("INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ");
-    push_placeholders(&mut sql, charged.len(), "(?, ?, ?, ?)");
-    sql.push_str(
-        " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, \
-         window_start = excluded.window_start, locked_until = excluded.locked_until",
-    );
-    let times: Vec<(String, Option<String>)> = charged
-        .iter()
-        .map(|(_, row)| (sql_time(&row.window_start), row.locked_until.as_ref().map(sql_time)))
-        .collect();
-    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(charged.len() * 4);
-    for ((key, row), (start, until)) in charged.iter().zip(&times) {
-        values.extend([key as &dyn ToSql, &row.failures, start, until]);
-    }
-    db.prepare_cached(&sql)?.execute(values.as_slice())?;
+fn insert(db: &rusqlite::Connection, jobs: &[&ConcernJob], in_savepoint: bool) -> Result<(), StoreError> {
     if !jobs.is_empty() {
         let mut sql = String::from(
             "INSERT INTO concern (id, round_id, meeting_id, village_id, township_id, category_id, text, source, state, \
@@ -274,52 +307,19 @@ fn refusal(db: &rusqlite::Connection, jobs: &[&ConcernJob], failed: rusqlite::Er
     crate::error::direct_constraint("receipt", None, "category_id")(failed)
 }
 
-/// Charges every job to its client's allowance, in queue order; `Err(Throttled)` for those
-/// refused. Reads the rows once; returns each changed row, to be written back once.
-#[allow(clippy::type_complexity)]
-fn charge<'j>(
-    db: &rusqlite::Connection,
-    jobs: &'j [ConcernJob],
-) -> Result<(Vec<Result<(), StoreError>>, Vec<(&'j str, Throttle)>), StoreError> {
-    let mut keys: Vec<&str> = jobs.iter().map(|j| j.allowance.key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut sql = String::from("SELECT key, failures, window_start, locked_until FROM login_throttle WHERE key IN (");
-    push_placeholders(&mut sql, keys.len(), "?");
-    sql.push(')');
-    let mut statement = db.prepare_cached(&sql)?;
-    let mut found = statement.query(rusqlite::params_from_iter(&keys))?;
-    let mut rows: HashMap<String, Throttle> = HashMap::new();
-    while let Some(row) = found.next()? {
-        let mut c = crate::hot_read::Columns::new(row);
-        let key: String = c.take()?;
-        let throttle = Throttle {
-            failures: c.take()?,
-            window_start: c.time()?,
-            locked_until: c.time_or_null()?,
-        };
-        rows.insert(key, throttle);
-    }
-    let mut changed: Vec<&str> = Vec::new();
-    let mut allowed = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let key = job.allowance.key.as_str();
-        match Throttle::charge(rows.get(key), &job.allowance, job.now) {
-            Ok(next) => {
-                rows.insert(key.to_owned(), next);
-                changed.push(key);
-                allowed.push(Ok(()));
-            }
-            Err(until) => allowed.push(Err(StoreError::Throttled { until })),
-        }
-    }
-    changed.sort_unstable();
-    changed.dedup();
-    let charged = changed
-        .into_iter()
-        .filter_map(|key| rows.get(key).map(|row| (key, row.clone())))
-        .collect();
-    Ok((allowed, charged))
+/// Charges every job to its client's allowance, in queue order, adding each charge to
+/// `charges`; `Err(Throttled)` for those refused (and not charged).
+fn charge(allowances: &Allowances, charges: &mut Charges, jobs: &[ConcernJob]) -> Vec<Result<(), StoreError>> {
+    jobs.iter()
+        .map(|job| {
+            let key = job.allowance.key.as_str();
+            let row = charges.get(key).or_else(|| allowances.used.peek(key));
+            let next =
+                Throttle::charge(row, &job.allowance, job.now).map_err(|until| StoreError::Throttled { until })?;
+            charges.insert(key.to_owned(), next);
+            Ok(())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -352,5 +352,20 @@ mod tests {
         let later = t0 + chrono::Duration::hours(2);
         let again = Throttle::charge(Some(&three), &a, later).unwrap();
         assert_eq!((again.failures, again.window_start), (1, later));
+    }
+
+    /// Past its capacity the least recently charged client is forgotten, and a forgotten
+    /// client starts a fresh window.
+    #[test]
+    fn allowances_forget_the_least_recently_charged_past_capacity() {
+        let t0 = Utc::now();
+        let row = Throttle::charge(None, &allowance(3), t0).unwrap();
+        let mut kept = Allowances::new(2);
+        for key in ["a", "b", "a", "c"] {
+            kept.keep(Charges::from([(key.to_owned(), row.clone())]));
+        }
+        assert_eq!(kept.used.peek("a"), Some(&row));
+        assert_eq!(kept.used.peek("b"), None);
+        assert_eq!(kept.used.peek("c"), Some(&row));
     }
 }

@@ -77,6 +77,7 @@ impl GroupCommit {
         let direct = Direct {
             path: path.to_owned(),
             db: Some(crate::direct_write::open(path)?),
+            allowances: crate::concern_batch::Allowances::new(crate::concern_batch::KEPT_CLIENTS),
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -270,6 +271,8 @@ struct Direct {
     /// `None` after a batch left it in a state that cannot be trusted; opened again when next
     /// needed.
     db: Option<rusqlite::Connection>,
+    /// The public form's allowances per client (`concern_batch`).
+    allowances: crate::concern_batch::Allowances,
 }
 
 impl Direct {
@@ -279,7 +282,7 @@ impl Direct {
     /// something.
     fn write(&mut self, jobs: Vec<(ConcernJob, Done)>) -> bool {
         let (jobs, dones): (Vec<ConcernJob>, Vec<Done>) = jobs.into_iter().unzip();
-        let db = match self.connection() {
+        let db = match Self::connection(&mut self.db, &self.path) {
             Ok(db) => db,
             Err(e) => {
                 let e = Arc::new(crate::direct_write::lost(e));
@@ -289,9 +292,13 @@ impl Direct {
                 return false;
             }
         };
-        let (outcomes, broke) = match db.execute_batch("BEGIN IMMEDIATE") {
-            Ok(()) => crate::concern_batch::write_each(db, &jobs),
-            Err(e) => ((0..jobs.len()).map(|_| None).collect(), Some(e)),
+        let (outcomes, charges, broke) = match db.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => crate::concern_batch::write_each(db, &jobs, &self.allowances),
+            Err(e) => (
+                (0..jobs.len()).map(|_| None).collect(),
+                crate::concern_batch::Charges::new(),
+                Some(e),
+            ),
         };
         let mut members = Vec::with_capacity(dones.len());
         let mut audit = Vec::with_capacity(dones.len());
@@ -312,6 +319,9 @@ impl Direct {
             None => crate::audit_batch::flush(db, &audit).and_then(|()| Ok(db.execute_batch("COMMIT")?)),
         };
         let kept = !members.is_empty() && outcome.is_ok();
+        if kept {
+            self.allowances.keep(charges);
+        }
         self.settle();
         let outcome = outcome.map_err(|e| Arc::new(crate::direct_write::lost(e)));
         for done in members {
@@ -326,7 +336,7 @@ impl Direct {
     /// Integrates pending log entries in a transaction of their own (`direct_ledger`).
     fn integrate(&mut self, algorithm: Algorithm, limit: u64) -> Result<LedgerHead, StoreError> {
         let lost = |e: rusqlite::Error| StoreError::GroupCommit(Arc::new(crate::direct_write::lost(e)));
-        let db = self.connection().map_err(lost)?;
+        let db = Self::connection(&mut self.db, &self.path).map_err(lost)?;
         db.execute_batch("BEGIN IMMEDIATE").map_err(lost)?;
         let head = crate::direct_ledger::integrate(db, algorithm, limit)
             .and_then(|head| db.execute_batch("COMMIT").map(|()| head).map_err(lost));
@@ -335,10 +345,13 @@ impl Direct {
     }
 
     /// The connection, opened again if a batch left it closed.
-    fn connection(&mut self) -> rusqlite::Result<&mut rusqlite::Connection> {
-        match self.db.take() {
-            Some(db) => Ok(self.db.insert(db)),
-            None => Ok(self.db.insert(crate::direct_write::open(&self.path)?)),
+    fn connection<'c>(
+        db: &'c mut Option<rusqlite::Connection>,
+        path: &Path,
+    ) -> rusqlite::Result<&'c mut rusqlite::Connection> {
+        match db.take() {
+            Some(open) => Ok(db.insert(open)),
+            None => Ok(db.insert(crate::direct_write::open(path)?)),
         }
     }
 

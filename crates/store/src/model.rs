@@ -530,8 +530,9 @@ pub struct MeetingPlace {
 }
 
 /// A client's allowance of some action (the throttle row `key`): at most `limit` in `window`,
-/// then refused until `lock_for` has passed. Charged inside the write it limits, so a public
-/// submission costs one durable commit, not two.
+/// then refused until `lock_for` has passed. Charged with the write it limits, so a public
+/// submission costs one durable commit, not two (on SQLite its count is kept in the writer's
+/// memory, `concern_batch`).
 #[derive(Debug, Clone)]
 pub struct Allowance {
     pub key: String,

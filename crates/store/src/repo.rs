@@ -313,8 +313,11 @@ pub trait InspectionRepo: Send + Sync {
         unit_name: &str,
         now: DateTime<Utc>,
     ) -> R<Concern>;
-    /// A villager's concern from the public form, charged to the client's `allowance` in the
-    /// same transaction: a client past its allowance gets `Throttled` and nothing is written.
+    /// A villager's concern from the public form, charged to the client's `allowance` with
+    /// it: a client past its allowance gets `Throttled` and nothing is written. PostgreSQL
+    /// keeps the count in the throttle table, in the same transaction; SQLite's writer keeps
+    /// it in memory, kept only once the concern's COMMIT is durable, and forgets it at a
+    /// restart (`concern_batch`).
     async fn create_public_concern(
         &self,
         actor: &Actor,
