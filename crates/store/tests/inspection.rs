@@ -683,6 +683,35 @@ async fn public_submissions_are_kept_charged_and_refused_alone(store: &dyn Store
         .unwrap_err();
     assert!(matches!(e, StoreError::Throttled { .. }), "{e:?}");
     not_found(store.concern_by_receipt("hash-s9").await.unwrap_err());
+    // A refused submission uses none of the allowance: a client allowed two sends a bad
+    // one beside a good one at once, then one more good one, which is still allowed (the
+    // limit's own charge locks); only the next is refused.
+    let bad = parse("类别不对", "no-such-category", &w.west_village);
+    let good = parse("类别对的", &w.category, &w.west_village);
+    let (refused, first) = futures_util::future::join(
+        store.create_public_concern(
+            &villager,
+            &bad,
+            &unknown_category,
+            "hash-b0",
+            &allowance("picky", 2),
+            Utc::now(),
+        ),
+        store.create_public_concern(&villager, &good, &place, "hash-b1", &allowance("picky", 2), Utc::now()),
+    )
+    .await;
+    assert_eq!(invalid_keys(&refused.unwrap_err()), vec!["field.unknown_id"]);
+    first.unwrap();
+    store
+        .create_public_concern(&villager, &good, &place, "hash-b2", &allowance("picky", 2), Utc::now())
+        .await
+        .unwrap();
+    let e = store
+        .create_public_concern(&villager, &good, &place, "hash-b3", &allowance("picky", 2), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Throttled { .. }), "{e:?}");
+
     // A lock ends: an hour and more later the client may send again.
     let later = Utc::now() + Duration::hours(2);
     store
