@@ -17,9 +17,8 @@
 
 use std::collections::HashMap;
 
-use hashlink::LruCache;
-
 use chrono::{DateTime, Utc};
+use hashlink::LruCache;
 use qinglian_domain::Invalid;
 use qinglian_domain::audit::AuditAction;
 use qinglian_domain::inspection::ConcernInput;
@@ -231,54 +230,52 @@ pub(crate) fn write_each(
     (outcomes, charges, None)
 }
 
-/// The concerns and their first history lines, then (in a savepoint)
-/// the release of the step's savepoint and the opening of the next one. A concern whose meeting is
+/// The concerns (at least one) and their first history lines, then (in a savepoint) the
+/// release of the step's savepoint and the opening of the next one. A concern whose meeting is
 /// unknown or not in the named village is left out by its INSERT, and then its history line
 /// fails on its foreign key: the step stops before the RELEASE, so the caller can roll the
 /// whole step back.
 fn insert(db: &rusqlite::Connection, jobs: &[&ConcernJob], in_savepoint: bool) -> Result<(), StoreError> {
-    if !jobs.is_empty() {
-        let mut sql = String::from(
-            "INSERT INTO concern (id, round_id, meeting_id, village_id, township_id, category_id, text, source, state, \
-             receipt_hash, complainant_name, complainant_phone, version, created_at, updated_at) \
-             SELECT j.column1, m.round_id, m.id, m.village_id, m.township_id, j.column4, j.column5, 'public', 'registered', \
-             j.column6, j.column7, j.column8, 1, j.column9, j.column9 FROM (VALUES ",
-        );
-        push_placeholders(&mut sql, jobs.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        sql.push_str(") j JOIN onsite_meeting m ON m.id = j.column2 AND m.village_id = j.column3");
-        let nows: Vec<String> = jobs.iter().map(|j| sql_time(&j.now)).collect();
-        let mut values: Vec<&dyn ToSql> = Vec::with_capacity(jobs.len() * 9);
-        for (j, now) in jobs.iter().zip(&nows) {
-            values.extend([
-                &j.id as &dyn ToSql,
-                &j.meeting_id,
-                &j.village_id,
-                &j.category_id,
-                &j.text,
-                &j.receipt_hash,
-                &j.complainant_name,
-                &j.complainant_phone,
-                now,
-            ]);
-        }
-        let inserted = db.prepare_cached(&sql)?.execute(values.as_slice());
-        let mut sql = String::from(
-            "INSERT INTO concern_event (id, concern_id, version, kind, state, party, unit_name, actor_staff_id, text, \
-             deadline, at) VALUES ",
-        );
-        push_placeholders(
-            &mut sql,
-            jobs.len(),
-            "(?, ?, 1, 'create', 'registered', 'villager', '', ?, NULL, NULL, ?)",
-        );
-        let ids: Vec<String> = jobs.iter().map(|_| crate::portable::new_id()).collect();
-        let mut values: Vec<&dyn ToSql> = Vec::with_capacity(jobs.len() * 4);
-        for ((j, id), now) in jobs.iter().zip(&ids).zip(&nows) {
-            values.extend([id as &dyn ToSql, &j.id, &j.staff_id, now]);
-        }
-        if let Err(failed) = inserted.and_then(|_| db.prepare_cached(&sql)?.execute(values.as_slice())) {
-            return Err(refusal(db, jobs, failed));
-        }
+    let mut sql = String::from(
+        "INSERT INTO concern (id, round_id, meeting_id, village_id, township_id, category_id, text, source, state, \
+         receipt_hash, complainant_name, complainant_phone, version, created_at, updated_at) \
+         SELECT j.column1, m.round_id, m.id, m.village_id, m.township_id, j.column4, j.column5, 'public', 'registered', \
+         j.column6, j.column7, j.column8, 1, j.column9, j.column9 FROM (VALUES ",
+    );
+    push_placeholders(&mut sql, jobs.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    sql.push_str(") j JOIN onsite_meeting m ON m.id = j.column2 AND m.village_id = j.column3");
+    let nows: Vec<String> = jobs.iter().map(|j| sql_time(&j.now)).collect();
+    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(jobs.len() * 9);
+    for (j, now) in jobs.iter().zip(&nows) {
+        values.extend([
+            &j.id as &dyn ToSql,
+            &j.meeting_id,
+            &j.village_id,
+            &j.category_id,
+            &j.text,
+            &j.receipt_hash,
+            &j.complainant_name,
+            &j.complainant_phone,
+            now,
+        ]);
+    }
+    let inserted = db.prepare_cached(&sql)?.execute(values.as_slice());
+    let mut sql = String::from(
+        "INSERT INTO concern_event (id, concern_id, version, kind, state, party, unit_name, actor_staff_id, text, \
+         deadline, at) VALUES ",
+    );
+    push_placeholders(
+        &mut sql,
+        jobs.len(),
+        "(?, ?, 1, 'create', 'registered', 'villager', '', ?, NULL, NULL, ?)",
+    );
+    let ids: Vec<String> = jobs.iter().map(|_| crate::portable::new_id()).collect();
+    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(jobs.len() * 4);
+    for ((j, id), now) in jobs.iter().zip(&ids).zip(&nows) {
+        values.extend([id as &dyn ToSql, &j.id, &j.staff_id, now]);
+    }
+    if let Err(failed) = inserted.and_then(|_| db.prepare_cached(&sql)?.execute(values.as_slice())) {
+        return Err(refusal(db, jobs, failed));
     }
     if in_savepoint {
         db.execute_batch("RELEASE member; SAVEPOINT member")?;
