@@ -92,7 +92,7 @@ impl GroupCommit {
     }
 
     #[cfg(test)]
-    fn commits(&self) -> u64 {
+    pub(crate) fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
     }
 

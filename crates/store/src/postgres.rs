@@ -65,6 +65,15 @@ impl PgStore {
         Ok(self.write.begin().await?)
     }
 
+    /// A change that is one statement: PostgreSQL runs it as its own transaction, without the
+    /// round trips of a BEGIN and COMMIT.
+    pub(crate) async fn write_one(
+        &self,
+        statement: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<u64, StoreError> {
+        Ok(statement.execute(&self.write).await?.rows_affected())
+    }
+
     /// A hot read (`hot_read`), through the pool as any other read.
     pub(crate) async fn hot_rows<T: crate::hot_read::HotRow>(
         &self,

@@ -88,9 +88,8 @@ macro_rules! account_impl {
             }
 
             async fn create_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> R<()> {
-                sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)")
-                    .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at)
-                    .execute(&self.write).await?;
+                self.write_one(sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)")
+                    .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at)).await?;
                 Ok(())
             }
 
@@ -127,16 +126,15 @@ macro_rules! account_impl {
             }
 
             async fn create_pending_session(&self, token_hash: &str, account_id: &str, csrf_token: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>, stage: SessionStage<'_>) -> R<()> {
-                sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, stage, pending_secret) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
-                    .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at).bind(stage.as_str()).bind(stage.pending_secret())
-                    .execute(&self.write).await?;
+                self.write_one(sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at, stage, pending_secret) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
+                    .bind(token_hash).bind(account_id).bind(csrf_token).bind(now).bind(expires_at).bind(stage.as_str()).bind(stage.pending_secret())).await?;
                 Ok(())
             }
 
             async fn complete_session(&self, token_hash: &str) -> R<()> {
-                let r = sqlx::query("UPDATE session SET stage = 'full', pending_secret = NULL WHERE token_hash = $1")
-                    .bind(token_hash).execute(&self.write).await?;
-                if r.rows_affected() == 0 { return Err(StoreError::NotFound); }
+                let r = self.write_one(sqlx::query("UPDATE session SET stage = 'full', pending_secret = NULL WHERE token_hash = $1")
+                    .bind(token_hash)).await?;
+                if r == 0 { return Err(StoreError::NotFound); }
                 Ok(())
             }
 
@@ -152,9 +150,9 @@ macro_rules! account_impl {
             }
 
             async fn use_totp_step(&self, account_id: &str, step: i64) -> R<bool> {
-                let r = sqlx::query("UPDATE account SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
-                    .bind(account_id).bind(step).execute(&self.write).await?;
-                Ok(r.rows_affected() == 1)
+                let r = self.write_one(sqlx::query("UPDATE account SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
+                    .bind(account_id).bind(step)).await?;
+                Ok(r == 1)
             }
 
             async fn roles_requiring_totp(&self) -> R<Vec<String>> {
@@ -193,12 +191,12 @@ macro_rules! account_impl {
             }
 
             async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> R<()> {
-                sqlx::query("UPDATE session SET last_seen_at = $2 WHERE token_hash = $1").bind(token_hash).bind(now).execute(&self.write).await?;
+                self.write_one(sqlx::query("UPDATE session SET last_seen_at = $2 WHERE token_hash = $1").bind(token_hash).bind(now)).await?;
                 Ok(())
             }
 
             async fn delete_session(&self, token_hash: &str) -> R<()> {
-                sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
+                self.write_one(sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(token_hash)).await?;
                 Ok(())
             }
 
@@ -221,20 +219,18 @@ macro_rules! account_impl {
             }
 
             async fn clear_login_failures(&self, key: &str) -> R<()> {
-                sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&self.write).await?;
+                self.write_one(sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key)).await?;
                 Ok(())
             }
 
             async fn delete_stale_throttles(&self, window_started_before: DateTime<Utc>, now: DateTime<Utc>) -> R<u64> {
-                let r = sqlx::query("DELETE FROM login_throttle WHERE window_start < $1 AND (locked_until IS NULL OR locked_until <= $2)")
-                    .bind(window_started_before).bind(now).execute(&self.write).await?;
-                Ok(r.rows_affected())
+                self.write_one(sqlx::query("DELETE FROM login_throttle WHERE window_start < $1 AND (locked_until IS NULL OR locked_until <= $2)")
+                    .bind(window_started_before).bind(now)).await
             }
 
             async fn delete_expired_sessions(&self, now: DateTime<Utc>, idle_since: DateTime<Utc>) -> R<u64> {
-                let r = sqlx::query("DELETE FROM session WHERE expires_at <= $1 OR last_seen_at <= $2")
-                    .bind(now).bind(idle_since).execute(&self.write).await?;
-                Ok(r.rows_affected())
+                self.write_one(sqlx::query("DELETE FROM session WHERE expires_at <= $1 OR last_seen_at <= $2")
+                    .bind(now).bind(idle_since)).await
             }
         }
     };

@@ -45,9 +45,9 @@ macro_rules! article_impl {
             }
 
             async fn view_published(&self, id: &str) -> R<Article> {
-                let r = sqlx::query("UPDATE article SET view_count = view_count + 1 WHERE id = $1 AND status = 'published'")
-                    .bind(id).execute(&self.write).await?;
-                if r.rows_affected() == 0 {
+                let r = self.write_one(sqlx::query("UPDATE article SET view_count = view_count + 1 WHERE id = $1 AND status = 'published'")
+                    .bind(id)).await?;
+                if r == 0 {
                     return Err(StoreError::NotFound);
                 }
                 self.get_article(id).await

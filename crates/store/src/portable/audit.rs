@@ -46,12 +46,11 @@ macro_rules! audit_impl {
         #[async_trait::async_trait]
         impl crate::repo::AuditRepo for $store {
             async fn record_audit(&self, actor: &Actor, action: AuditAction, object_id: Option<&str>, result: AuditResult, detail: Option<&str>) -> R<()> {
-                sqlx::query("INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, result, operation_id, client_addr, detail) \
+                self.write_one(sqlx::query("INSERT INTO audit_event (id, at, account_id, staff_id, actor_name, role, action, object_type, object_id, result, operation_id, client_addr, detail) \
                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                     .bind(new_id()).bind(Utc::now()).bind(&actor.account_id).bind(&actor.staff_id).bind(&actor.name).bind(&actor.role)
                     .bind(action.as_str()).bind(action.object_type()).bind(object_id).bind(result.as_str())
-                    .bind(&actor.operation_id).bind(&actor.client_addr).bind(detail)
-                    .execute(&self.write).await?;
+                    .bind(&actor.operation_id).bind(&actor.client_addr).bind(detail)).await?;
                 Ok(())
             }
 

@@ -130,15 +130,16 @@ macro_rules! ledger_impl {
             }
 
             async fn save_checkpoint(&self, size: u64, root: &[u8; 32], note: &str) -> R<()> {
-                sqlx::query(
-                    "INSERT INTO ledger_checkpoint (size, root_hash, note, created_at) VALUES ($1, $2, $3, $4) \
+                self.write_one(
+                    sqlx::query(
+                        "INSERT INTO ledger_checkpoint (size, root_hash, note, created_at) VALUES ($1, $2, $3, $4) \
                              ON CONFLICT (size) DO NOTHING",
+                    )
+                    .bind(size as i64)
+                    .bind(root.to_vec())
+                    .bind(note)
+                    .bind(Utc::now()),
                 )
-                .bind(size as i64)
-                .bind(root.to_vec())
-                .bind(note)
-                .bind(Utc::now())
-                .execute(&self.write)
                 .await?;
                 Ok(())
             }
