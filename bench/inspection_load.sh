@@ -5,7 +5,11 @@
 #             (GET /staff/concerns?state=assigned&overdue=1&page=N: 25 rows and the total)
 #   create    a concern through the public form (POST /m/{meeting}), durable before the 201
 #   create-api  the same through the JSON API (POST /api/v1/public/concerns), for comparison
+#   staff-during-create  the create load again, while a signed-in department user's refused
+#             request (GET /staff/clues: a 403, which writes the refusal to the audit trail)
+#             is timed one after another: a staff change waits for the public form's writer
 #
+
 # Data: the demo county (`qinglian demo`) filled up to BENCH_CONCERNS (50,000) concerns by the
 # generator (crates/web/examples/inspection_data.rs, through the store API); made once and kept
 # in bench/data/inspection/. Each run starts the server (release, QINGLIAN_LOG=warn) on a fresh
@@ -126,6 +130,7 @@ log=$data/results/$(date +%Y%m%d-%H%M%S).txt
 } | tee "$log"
 
 declare -A rps p99 ratio
+staff_med="" staff_worst=""
 failed=0
 read -r -a scenarios <<<"${BENCH_SCENARIOS:-receipt list create create-api}"
 for run in $(seq "$runs"); do
@@ -151,6 +156,31 @@ for run in $(seq "$runs"); do
         case $sc in
             receipt) read -r r p bad err _ < <(BENCH_RECEIPTS=$data/receipts.txt measure "$sc" / -s "$scripts/receipt.lua") ;;
             list) read -r r p bad err _ < <(BENCH_COOKIE=$cookie BENCH_PAGES=$pages measure "$sc" / -s "$scripts/list.lua") ;;
+            staff-during-create)
+                BENCH_MEETINGS=$meetings BENCH_CATEGORIES=$categories BENCH_API=0 BENCH_RUN=$(( run + 10 )) \
+                    BENCH_ACKED=$work/acked wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$scripts/create.lua" \
+                    "http://127.0.0.1:$port/" >"$work/wrk-staff" &
+                loader=$!
+                sleep 1
+                : >"$work/staff-times"
+                while kill -0 "$loader" 2>/dev/null; do
+                    curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Cookie: $cookie" \
+                        "http://127.0.0.1:$port/staff/clues" >>"$work/staff-times"
+                    sleep 0.05
+                done
+                wait "$loader"
+                printf '\n--- run %s %s\n%s\n' "$run" "$sc" "$(cat "$work/wrk-staff")" >>"$log"
+                acked_total=$(( acked_total + $(awk '/^acked:/ { print $2 }' "$work/wrk-staff") ))
+                r=$(awk '/Requests\/sec:/ { print $2 }' "$work/wrk-staff")
+                # The refused requests' median and slowest time in ms, and any that were not a 403.
+                read -r med worst bad < <(awk '{ print $2 * 1000, ($1 != 403) }' "$work/staff-times" | sort -g |
+                    awk '{ t[NR] = $1; bad += $2 } END { printf "%.1f %.1f %d\n", t[int((NR + 1) / 2)], t[NR], bad }')
+                printf '  %-10s %9.0f creations/s | %d refused staff requests meanwhile: median %s ms, slowest %s ms, not 403: %s\n' \
+                    "$sc" "$r" "$(wc -l <"$work/staff-times")" "$med" "$worst" "$bad" | tee -a "$log"
+                staff_med+="$med " staff_worst+="$worst "
+                (( bad == 0 )) || failed=1
+                continue
+                ;;
             create | create-api)
                 api=0
                 [[ $sc == create-api ]] && api=1
@@ -188,6 +218,12 @@ goal() {
     echo "figure (median of $runs) | goal | req/s | p99 ms | ratio to /healthz"
     echo "--- | --- | --- | --- | ---"
     for sc in "${scenarios[@]}"; do
+        if [[ $sc == staff-during-create ]]; then
+            # shellcheck disable=SC2086
+            printf '%s | (no goal) | refused staff request: median %s ms, slowest %s ms (medians of the runs) | |\n' \
+                "$sc" "$(median $staff_med)" "$(median $staff_worst)"
+            continue
+        fi
         # shellcheck disable=SC2086
         printf '%s | %s | %.0f | %.2f | %.3f\n' "$sc" "$(goal "$sc")" \
             "$(median ${rps[$sc]})" "$(median ${p99[$sc]})" "$(median ${ratio[$sc]})"
