@@ -1,6 +1,6 @@
 //! Scheduled work, claimed through the database so that exactly one instance runs each job.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use qinglian_store::model::Actor;
 use tokio::sync::watch;
 
@@ -110,7 +110,20 @@ async fn run_one(state: &AppState, job: &Job) -> Result<(), qinglian_store::Stor
     state.store.finish_job(job.name, &state.instance_id, Utc::now()).await
 }
 
-/// Integrates the ledger about once a second, claimed like any job so one instance does it.
+/// How long the ledger job's claim lasts: another instance takes over within this time of the
+/// holder's stopping without releasing it.
+const LEDGER_LEASE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// True while a claim held until `held_until` has more than half its time left. The holder
+/// renews it only then: claiming and releasing it around every run wrote twice a second to
+/// the database even with nothing to integrate, and each write made every reader drop its
+/// page cache.
+fn holds_ledger(held_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    held_until.is_some_and(|until| until - now > LEDGER_LEASE / 2)
+}
+
+/// Integrates the ledger about once a second, claimed like any job so one instance does it;
+/// the claim is kept while the instance runs and released when it stops.
 pub async fn run_ledger(state: AppState, mut stop: watch::Receiver<bool>) {
     let warming = state.clone();
     tokio::spawn(async move {
@@ -119,29 +132,53 @@ pub async fn run_ledger(state: AppState, mut stop: watch::Receiver<bool>) {
         }
     });
     let every = std::time::Duration::from_millis(state.settings.ledger_interval_ms.max(50));
+    let mut held_until: Option<DateTime<Utc>> = None;
     loop {
         let now = Utc::now();
-        let lease = now + chrono::Duration::seconds(30);
-        match state
-            .store
-            .claim_job("ledger_integrate", &state.instance_id, now, lease, now)
-            .await
-        {
-            Ok(true) => {
-                if let Err(e) = crate::ledger::integrate(&state).await {
-                    tracing::warn!(error = %e, "ledger integration failed");
+        if !holds_ledger(held_until, now) {
+            held_until = match state
+                .store
+                .claim_job("ledger_integrate", &state.instance_id, now, now + LEDGER_LEASE, now)
+                .await
+            {
+                Ok(true) => Some(now + LEDGER_LEASE),
+                Ok(false) => None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim the ledger job");
+                    None
                 }
-                let _ = state
-                    .store
-                    .finish_job("ledger_integrate", &state.instance_id, Utc::now())
-                    .await;
-            }
-            Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, "could not claim the ledger job"),
+            };
+        }
+        if held_until.is_some_and(|until| until > now)
+            && let Err(e) = crate::ledger::integrate(&state).await
+        {
+            tracing::warn!(error = %e, "ledger integration failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                if held_until.is_some() {
+                    // Released, so another instance need not wait for the lease to run out.
+                    let _ = state.store.finish_job("ledger_integrate", &state.instance_id, Utc::now()).await;
+                }
+                return;
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ledger_claim_is_renewed_only_once_half_its_lease_is_gone() {
+        let now = Utc::now();
+        let second = chrono::Duration::seconds(1);
+        assert!(!holds_ledger(None, now), "nothing claimed yet");
+        assert!(holds_ledger(Some(now + LEDGER_LEASE), now), "just claimed");
+        assert!(holds_ledger(Some(now + LEDGER_LEASE / 2 + second), now));
+        assert!(!holds_ledger(Some(now + LEDGER_LEASE / 2), now), "half gone: renew");
+        assert!(!holds_ledger(Some(now - second), now), "run out");
     }
 }
