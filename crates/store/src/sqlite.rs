@@ -11,9 +11,9 @@ use crate::model::DivisionInput;
 
 pub(crate) struct SqliteStore {
     pub(crate) read: SqlitePool,
-    /// Every change goes through here (`begin_write`, `write_one`), on the writer's single
-    /// connection of the write pool or its own, so changes share commits and never wait on
-    /// each other's locks.
+    /// Every change goes through here (`begin_write`, `write_one`): the writer thread runs it
+    /// on the write pool's one connection or on its own, one at a time, so changes share
+    /// commits and never wait for each other's locks.
     group: crate::group_commit::GroupCommit,
     pub(crate) nodes: crate::node_cache::NodeCache,
     /// Copies the write-ahead log into the database, off the writer.
