@@ -337,7 +337,7 @@ mod tests {
             9,
             "each change is one COMMIT of the writer"
         );
-        // The job really was claimed and released through it.
+        // The claim and its run's record really were written: the job is not due again.
         assert!(
             !store
                 .claim_job("j", "other", now, now + hour, now - hour)

@@ -149,7 +149,8 @@ pub async fn run_ledger(state: AppState, mut stop: watch::Receiver<bool>) {
                 }
             };
         }
-        if held_until.is_some_and(|until| until > now)
+        // Held here means more than half the lease is left: just claimed or still fresh.
+        if held_until.is_some()
             && let Err(e) = crate::ledger::integrate(&state).await
         {
             tracing::warn!(error = %e, "ledger integration failed");
