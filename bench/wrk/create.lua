@@ -23,6 +23,14 @@ local function urlencode(s)
   return (string.gsub(s, "[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
 end
 
+-- The text's fixed part; each request appends " bench <thread>-<n>" so every concern differs.
+local text = "村里的路灯坏了两个月，晚上出行不便，请尽快修复。bench "
+
+-- What does not change between requests is encoded once per thread, in init(): wrk runs on
+-- the server's cores, and percent-encoding the text and formatting the headers anew for each
+-- request (wrk.format) cost the server a share of them. The bytes sent are the same.
+local heads, bodies = {}, {}
+
 function setup(thread)
   thread:set("id", counter)
   counter = counter + 1
@@ -32,6 +40,21 @@ end
 function init(args)
   out = io.open(os.getenv("BENCH_ACKED") .. "." .. id, "a")
   out:setvbuf("line")
+  local host = wrk.headers["Host"] or (wrk.host .. ":" .. wrk.port)
+  for i, m in ipairs(meetings) do
+    local path, ctype = "/m/" .. m, "application/x-www-form-urlencoded"
+    if api then path, ctype = "/api/v1/public/concerns", "application/json" end
+    heads[i] = "POST " .. path .. " HTTP/1.1\r\nHost: " .. host .. "\r\nContent-Type: " .. ctype
+      .. "\r\nX-Forwarded-For: "
+    for j, c in ipairs(categories) do
+      local k = (i - 1) * #categories + j
+      if api then
+        bodies[k] = string.format('{"meeting_id":"%s","category_id":"%s","text":"%s', m, c, text)
+      else
+        bodies[k] = "category_id=" .. urlencode(c) .. "&text=" .. urlencode(text)
+      end
+    end
+  end
 end
 
 function request()
@@ -39,17 +62,11 @@ function request()
   -- Up to 4 threads; a run's clients start a million addresses after the last run's.
   local k = (run * 1048576 + n * 4 + id) % 16777216
   local ip = string.format("10.%d.%d.%d", math.floor(k / 65536), math.floor(k / 256) % 256, k % 256)
-  local meeting = meetings[n % #meetings + 1]
-  local category = categories[n % #categories + 1]
-  local text = "村里的路灯坏了两个月，晚上出行不便，请尽快修复。bench " .. id .. "-" .. n
-  if api then
-    local body = string.format('{"meeting_id":"%s","category_id":"%s","text":"%s"}', meeting, category, text)
-    return wrk.format("POST", "/api/v1/public/concerns",
-      { ["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip }, body)
-  end
-  local body = "category_id=" .. urlencode(category) .. "&text=" .. urlencode(text)
-  return wrk.format("POST", "/m/" .. meeting,
-    { ["Content-Type"] = "application/x-www-form-urlencoded", ["X-Forwarded-For"] = ip }, body)
+  local mi, ci = n % #meetings + 1, n % #categories + 1
+  -- The suffix is digits and "-", the same in both encodings.
+  local body = bodies[(mi - 1) * #categories + ci] .. id .. "-" .. n
+  if api then body = body .. '"}' end
+  return heads[mi] .. ip .. "\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body
 end
 
 function response(status, headers, body)
