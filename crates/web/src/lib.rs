@@ -14,6 +14,7 @@ mod open311;
 mod pages;
 pub mod password;
 pub mod pdf;
+mod place_cache;
 mod public_cache;
 mod rating;
 pub mod receipt;

@@ -6,8 +6,21 @@ use qinglian_store::DynStore;
 
 use crate::settings::Settings;
 
+/// Cloned for every request and for each extractor and layer that asks for it, so it is one
+/// reference count to bump rather than one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The shared parts themselves.
+pub struct Shared {
     pub store: DynStore,
     pub settings: Arc<Settings>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -21,6 +34,8 @@ pub struct AppState {
     pub evidence: Arc<crate::evidence::EvidenceService>,
     /// Public pages rendered since the store last changed.
     pub public_pages: Arc<crate::public_cache::PublicCache>,
+    /// Meetings' places read in the last few seconds, for the public form.
+    pub places: crate::place_cache::PlaceCache,
 }
 
 impl AppState {
@@ -28,7 +43,7 @@ impl AppState {
     pub fn new(settings: Arc<Settings>, store: DynStore) -> anyhow::Result<Self> {
         let secrets = Arc::new(crate::secrets::SecretKey::load_or_create(&settings.secret_key_path)?);
         let evidence = Arc::new(crate::evidence::EvidenceService::from_settings(&settings)?);
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             evidence,
             secrets,
             store,
@@ -37,7 +52,8 @@ impl AppState {
             instance_id: Arc::from(uuid::Uuid::now_v7().to_string()),
             ledger_signer: crate::ledger::load_signer(&settings.ledger_key_path).map(Arc::new),
             public_pages: Arc::default(),
-        })
+            places: Default::default(),
+        })))
     }
 }
 

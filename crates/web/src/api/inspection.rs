@@ -9,6 +9,7 @@ use qinglian_domain::inspection::{
     ConcernInput, ConcernSource, ConcernStep, MeetingInput, Party, ReceiptCode, RoundInput,
 };
 use qinglian_domain::scope::Reach;
+use qinglian_store::StoreError;
 use qinglian_store::model::{
     Category, Complainant, Concern, ConcernEvent, ConcernFilter, InspectionGroup, Meeting, Register, Round, StepBy,
     Target,
@@ -554,7 +555,7 @@ pub async fn submit_public(
     client: &str,
     body: &PublicConcern,
 ) -> Result<(ReceiptCode, Concern), AppError> {
-    let place = state.store.meeting_place(&body.meeting_id, &body.category_id).await?;
+    let place = meeting_place(state, &body.meeting_id, &body.category_id).await?;
     let input = ConcernInput::parse(
         &body.text,
         &body.category_id,
@@ -575,8 +576,28 @@ pub async fn submit_public(
             &crate::receipt::submission_allowance(state, client),
             Utc::now(),
         )
-        .await?;
+        .await
+        .inspect_err(|e| {
+            // The write found the place wrong (a meeting gone or moved, a category removed).
+            if matches!(e, StoreError::NotFound | StoreError::Invalid(_)) {
+                state.places.forget(&body.meeting_id, &body.category_id);
+            }
+        })?;
     Ok((code, concern))
+}
+
+/// Where a public submission's meeting is, kept for a few seconds (`place_cache`).
+async fn meeting_place(
+    state: &AppState,
+    meeting_id: &str,
+    category_id: &str,
+) -> Result<std::sync::Arc<qinglian_store::model::MeetingPlace>, AppError> {
+    let now = std::time::Instant::now();
+    if let Some(place) = state.places.get(meeting_id, category_id, now) {
+        return Ok(place);
+    }
+    let place = state.store.meeting_place(meeting_id, category_id).await?;
+    Ok(state.places.put(place, now))
 }
 
 #[utoipa::path(post, path = "/api/v1/public/concerns", tag = "public", request_body = PublicConcern,
