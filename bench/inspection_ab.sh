@@ -19,37 +19,16 @@ meetings=$(sqlite3 "$data/q.db" 'SELECT group_concat(id) FROM onsite_meeting')
 categories=$(sqlite3 "$data/q.db" 'SELECT group_concat(id) FROM concern_category')
 tck=$(getconf CLK_TCK)
 
-work=$(mktemp -d)
-server=""
-stop_server() {
-    if [[ -n $server ]]; then
-        kill -TERM "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-        server=""
-    fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+export QINGLIAN_CLIENT_IP_HEADER=x-forwarded-for
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # Usage: one LABEL BIN RUN
 one() {
     local label=$1 bin=$2 run=$3
-    rm -rf "$work/db"
-    mkdir -p "$work/db"
-    cp "$data/q.db" "$data/secret.key" "$data/ledger.key" "$work/db/"
-    local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    QINGLIAN_DATABASE_URL="sqlite://$work/db/q.db" QINGLIAN_SECRET_KEY_PATH=$work/db/secret.key \
-        QINGLIAN_LEDGER_KEY_PATH=$work/db/ledger.key QINGLIAN_LISTEN=127.0.0.1:$port \
-        QINGLIAN_CLIENT_IP_HEADER=x-forwarded-for QINGLIAN_LOG=warn \
-        "$bin" serve --demo >"$work/server.log" 2>&1 &
-    server=$!
-    for _ in $(seq 600); do
-        curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    start_server "$bin" --demo
     local url="http://127.0.0.1:$port/" out t0 t1
     case $mode in
         create)

@@ -46,17 +46,10 @@ cargo build --release --quiet -p qinglian-web --example inspection_data
 bin=${BENCH_BIN:-$target/release/qinglian}
 gen=$target/release/examples/inspection_data
 
-work=$(mktemp -d)
-server=""
-stop_server() {
-    if [[ -n $server ]]; then
-        kill -TERM "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-        server=""
-    fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+# The load spreads over many clients (create.lua), each named in x-forwarded-for.
+export QINGLIAN_CLIENT_IP_HEADER=x-forwarded-for
 
 # ---- data, made once ---------------------------------------------------------------------
 if [[ ! -f $data/ready || $(cat "$data/ready") != "$total" ]]; then
@@ -79,25 +72,6 @@ meetings=$(sqlite3 "$data/q.db" 'SELECT group_concat(id) FROM onsite_meeting')
 categories=$(sqlite3 "$data/q.db" 'SELECT group_concat(id) FROM concern_category')
 
 # ---- helpers -------------------------------------------------------------------------------
-port=""
-start_server() {
-    rm -rf "$work/db"
-    mkdir -p "$work/db"
-    cp "$data/q.db" "$data/secret.key" "$data/ledger.key" "$work/db/"
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    QINGLIAN_DATABASE_URL="sqlite://$work/db/q.db" QINGLIAN_SECRET_KEY_PATH=$work/db/secret.key \
-        QINGLIAN_LEDGER_KEY_PATH=$work/db/ledger.key QINGLIAN_LISTEN=127.0.0.1:$port \
-        QINGLIAN_CLIENT_IP_HEADER=x-forwarded-for QINGLIAN_LOG=warn \
-        "$bin" serve --demo >"$work/server.log" 2>&1 &
-    server=$!
-    for _ in $(seq 600); do
-        curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "the server did not start:" >&2
-    cat "$work/server.log" >&2
-    exit 1
-}
 
 # wrk's figures as "req/s p99_ms non2xx_or_3xx errors"; the full output goes to the log.
 # Usage: measure NAME PATH [wrk options]; a script's requests set their own paths.
@@ -135,7 +109,7 @@ failed=0
 read -r -a scenarios <<<"${BENCH_SCENARIOS:-receipt list create create-api}"
 for run in $(seq "$runs"); do
     echo "== run $run/$runs"
-    start_server
+    start_server "$bin" --demo
     curl -s -o /dev/null -c "$work/jar" -d 'username=department&password=qinglian-demo' "http://127.0.0.1:$port/login"
     cookie=$(awk '$6 == "ql_session" { print "ql_session=" $7 }' "$work/jar")
     [[ -n $cookie ]] || { echo "could not sign in as department" >&2; exit 1; }

@@ -26,17 +26,8 @@ command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 1; }
 cargo build --release --quiet -p qinglian --bin qinglian
 bin=$target/release/qinglian
 
-work=$(mktemp -d)
-server=""
-stop_server() {
-    if [[ -n $server ]]; then
-        kill -TERM "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-        server=""
-    fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # ---- data, made once ---------------------------------------------------------------------
 if [[ ! -f $data/ready ]]; then
@@ -58,24 +49,6 @@ period=$(sqlite3 "$data/q.db" "SELECT id FROM rating_period WHERE state = 'publi
 c_villages=$(sqlite3 "$data/q.db" "SELECT COUNT(*) FROM rating_result WHERE period_id = '$period' AND COALESCE(adjusted_grade, computed_grade) = 'C'")
 
 # ---- helpers -------------------------------------------------------------------------------
-port=""
-start_server() {
-    rm -rf "$work/db"
-    mkdir -p "$work/db"
-    cp "$data/q.db" "$data/secret.key" "$data/ledger.key" "$work/db/"
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    QINGLIAN_DATABASE_URL="sqlite://$work/db/q.db" QINGLIAN_SECRET_KEY_PATH=$work/db/secret.key \
-        QINGLIAN_LEDGER_KEY_PATH=$work/db/ledger.key QINGLIAN_LISTEN=127.0.0.1:$port QINGLIAN_LOG=warn \
-        "$bin" serve >"$work/server.log" 2>&1 &
-    server=$!
-    for _ in $(seq 600); do
-        curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "the server did not start:" >&2
-    cat "$work/server.log" >&2
-    exit 1
-}
 
 # wrk's figures as "req/s p99_ms non2xx_or_3xx errors"; the full output goes to the log.
 measure() {
@@ -108,7 +81,7 @@ rps="" p99s="" ratios=""
 failed=0
 for run in $(seq "$runs"); do
     echo "== run $run/$runs"
-    start_server
+    start_server "$bin"
     # Sanity: the page answers 200 with its C villages and the publication's proof.
     s=$(curl -s -o "$work/page" -w '%{http_code}' "http://127.0.0.1:$port/rating/$period")
     [[ $s == 200 ]] || { echo "/rating/$period answered $s" >&2; exit 1; }

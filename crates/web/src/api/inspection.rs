@@ -578,7 +578,7 @@ pub async fn submit_public(
         )
         .await
         .inspect_err(|e| {
-            // The write found the place wrong (a meeting gone or moved, a category removed).
+            // The write found the place wrong (should a meeting ever go or move, or a category).
             if matches!(e, StoreError::NotFound | StoreError::Invalid(_)) {
                 state.places.forget(&body.meeting_id, &body.category_id);
             }
