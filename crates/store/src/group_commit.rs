@@ -71,7 +71,14 @@ impl GroupCommit {
     /// the writer resumes after each. On the shared runtime it then waited its turn behind
     /// the HTTP tasks, while every writer queued behind the batch waited with it; alone on its
     /// thread it resumes at once.
-    pub(crate) fn start(pool: SqlitePool, path: &Path) -> Result<Self, StoreError> {
+    ///
+    /// `reach_changes` is settled when each lent batch ends, before its members are answered
+    /// (`reach_cache`); the pool's connection notes the changes in its update hook.
+    pub(crate) fn start(
+        pool: SqlitePool,
+        path: &Path,
+        reach_changes: crate::reach_cache::ReachChanges,
+    ) -> Result<Self, StoreError> {
         let (requests, queue) = mpsc::unbounded_channel();
         let commits = Arc::new(AtomicU64::new(0));
         let direct = Direct {
@@ -86,7 +93,7 @@ impl GroupCommit {
         let counted = commits.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || runtime.block_on(run(pool, direct, queue, counted)))
+            .spawn(move || runtime.block_on(run(pool, direct, queue, counted, reach_changes)))
             .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
         Ok(Self { requests, commits })
     }
@@ -192,6 +199,7 @@ async fn run(
     mut direct: Direct,
     mut queue: mpsc::UnboundedReceiver<Request>,
     commits: Arc<AtomicU64>,
+    reach_changes: crate::reach_cache::ReachChanges,
 ) {
     // A request taken from the queue for a batch that then broke or could not take it waits
     // for the next one.
@@ -260,7 +268,7 @@ async fn run(
         if !batch.members.is_empty() {
             commits.fetch_add(1, Ordering::Relaxed);
         }
-        batch.finish().await;
+        batch.finish(&reach_changes).await;
     }
 }
 
@@ -489,8 +497,9 @@ impl Batch {
     }
 
     /// Writes the members' audit rows and log entries, commits (or, when broken, rolls back)
-    /// and answers every member alike.
-    async fn finish(mut self) {
+    /// and answers every member alike, once a change it made to a reach has moved the reaches'
+    /// generation on.
+    async fn finish(mut self, reach_changes: &crate::reach_cache::ReachChanges) {
         let outcome = match self.failed.take() {
             Some(reason) => Err(reason),
             None if self.members.is_empty() => Ok(()),
@@ -503,6 +512,7 @@ impl Batch {
                 conn.close_on_drop();
             }
         }
+        reach_changes.settle();
         for done in self.members.drain(..) {
             let _ = done.send(match &outcome {
                 Ok(()) => Ok(()),
@@ -553,7 +563,7 @@ mod tests {
             .await
             .unwrap();
         Fixture {
-            group: GroupCommit::start(write, &dir.path().join("t.db")).unwrap(),
+            group: GroupCommit::start(write, &dir.path().join("t.db"), Default::default()).unwrap(),
             read,
             _dir: dir,
         }

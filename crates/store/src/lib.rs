@@ -19,6 +19,7 @@ mod postgres;
 #[cfg(test)]
 mod proof_nodes_tests;
 mod proof_read;
+mod reach_cache;
 mod repo;
 mod sqlite;
 mod total_cache;

@@ -74,6 +74,11 @@ impl PgStore {
         Ok(statement.execute(&self.write).await?.rows_affected())
     }
 
+    /// None: several servers may share the database, so no reach is kept (`reach_cache`).
+    pub(crate) fn reach_cache(&self) -> Option<(&crate::reach_cache::ReachCache, u64)> {
+        None
+    }
+
     /// A hot read (`hot_read`), through the pool as any other read.
     pub(crate) async fn hot_rows<T: crate::hot_read::HotRow>(
         &self,

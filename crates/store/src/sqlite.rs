@@ -24,6 +24,9 @@ pub(crate) struct SqliteStore {
     hot: crate::direct_read::DirectReader,
     /// Concern list totals until the next change (SQLite only).
     pub(crate) list_totals: crate::total_cache::TotalCache,
+    /// Reaches until the next change to what they are made of (`reach_cache`).
+    reaches: crate::reach_cache::ReachCache,
+    reach_changes: crate::reach_cache::ReachChanges,
 }
 
 impl crate::BackendDb for SqliteStore {
@@ -82,8 +85,21 @@ impl SqliteStore {
                 "wal_autocheckpoint",
                 crate::checkpointer::WRITER_LIMIT_PAGES.to_string(),
             );
+        let reach_changes = crate::reach_cache::ReachChanges::default();
+        let noted = reach_changes.clone();
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            // Every change this process makes goes through this connection: its update hook
+            // sees each row a batch changes, and so which batches change a reach.
+            .after_connect(move |conn, _| {
+                let noted = noted.clone();
+                Box::pin(async move {
+                    conn.lock_handle()
+                        .await?
+                        .set_update_hook(move |change| noted.note(change.table));
+                    Ok(())
+                })
+            })
             // Every batch acquires the writer; a ping each time would cost a round trip.
             .test_before_acquire(false)
             .connect_with(write_opts)
@@ -96,7 +112,7 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(opts.clone().read_only(true))
             .await?;
-        let group = crate::group_commit::GroupCommit::start(write, opts.get_filename())?;
+        let group = crate::group_commit::GroupCommit::start(write, opts.get_filename(), reach_changes.clone())?;
         // Proofs read a large ledger at random: a first touch of a mapped page costs twice a
         // `pread` (`direct_read`), so they do not map. The hot reads keep returning to the
         // same pages of a county's data, which mapped stay in place.
@@ -111,7 +127,14 @@ impl SqliteStore {
             group,
             nodes: crate::node_cache::NodeCache::new(),
             list_totals: crate::total_cache::TotalCache::default(),
+            reaches: crate::reach_cache::ReachCache::default(),
+            reach_changes,
         })
+    }
+
+    /// Where reaches are kept, and the generation they are valid under now (`reach_cache`).
+    pub(crate) fn reach_cache(&self) -> Option<(&crate::reach_cache::ReachCache, u64)> {
+        Some((&self.reaches, self.reach_changes.generation()))
     }
 
     /// Starts a write transaction; every change goes through here, so how writes are

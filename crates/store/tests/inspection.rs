@@ -787,3 +787,54 @@ stories!(
     a_concern_runs_its_course_within_reach,
     public_submissions_are_kept_charged_and_refused_alone,
 );
+
+/// SQLite keeps reaches until this process changes a table they are made of (`reach_cache`);
+/// a change made by another process on the same file, as the CLI would, counts too, within
+/// the second a kept reach lives.
+#[tokio::test]
+async fn a_grant_revoked_by_another_process_stops_counting_within_a_second() {
+    let db = qinglian_testkit::sqlite().await;
+    let server = db.store().await;
+    let w = world(&*server).await;
+    let west = Scope::of(ScopeKind::Township, &w.west);
+    server.grant_scope(&sys(), &w.secretary_account, &west).await.unwrap();
+    assert!(
+        server
+            .reach_of(&w.secretary_account)
+            .await
+            .unwrap()
+            .covers_township(&w.west)
+    );
+    let other = db.store().await;
+    other.revoke_scope(&sys(), &w.secretary_account, &west).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server
+        .reach_of(&w.secretary_account)
+        .await
+        .unwrap()
+        .covers_township(&w.west)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a revoked grant still counts 5 s after another process revoked it"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A change this process makes counts from the next read on.
+    server.grant_scope(&sys(), &w.secretary_account, &west).await.unwrap();
+    assert!(
+        server
+            .reach_of(&w.secretary_account)
+            .await
+            .unwrap()
+            .covers_township(&w.west)
+    );
+    server.revoke_scope(&sys(), &w.secretary_account, &west).await.unwrap();
+    assert!(
+        !server
+            .reach_of(&w.secretary_account)
+            .await
+            .unwrap()
+            .covers_township(&w.west)
+    );
+}

@@ -88,13 +88,23 @@ macro_rules! scope_impl {
             }
 
             async fn reach_of(&self, account_id: &str) -> R<qinglian_domain::scope::Reach> {
+                // The generation is taken before the read, so a read across a change is not
+                // kept past it.
+                let cache = self.reach_cache();
+                if let Some(reach) = cache.and_then(|(kept, generation)| kept.get(account_id, generation)) {
+                    return Ok(reach);
+                }
                 let rows = self
                     .hot_rows::<crate::portable::scope_read::ReachRow>(
                         crate::portable::scope_read::REACH_SQL,
                         &[crate::hot_read::Bind::Text(account_id.to_owned())],
                     )
                     .await?;
-                crate::portable::scope_read::assemble(rows)
+                let reach = crate::portable::scope_read::assemble(rows)?;
+                if let Some((kept, generation)) = cache {
+                    kept.put(account_id, generation, &reach);
+                }
+                Ok(reach)
             }
         }
     };

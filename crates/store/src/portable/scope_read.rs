@@ -4,8 +4,9 @@
 //! zone expansion, group rounds, team clues), each a hand-off to a reader thread on SQLite,
 //! on every scoped page: a department's list paid more for them than for its rows (issue 6).
 //! The statement returns every expansion the user's posting and grants could need, as tagged
-//! rows; `assemble` applies the domain's rules to them as the queries did one by one. Nothing
-//! is cached: a revoked grant or a changed posting counts from the next request on.
+//! rows; `assemble` applies the domain's rules to them as the queries did one by one. On
+//! SQLite the result is kept until the next change to a table it reads (`reach_cache`): a
+//! revoked grant or a changed posting still counts from the next request on.
 
 use std::collections::BTreeMap;
 
