@@ -3,14 +3,15 @@
 //!
 //! Why: `scope_read::REACH_SQL` ran on every staff page and API call; on a department's list
 //! it was an eighth of the server's work (issue 6), though reaches change only when an
-//! administrator or a case assignment changes them. Why it is exact: every SQLite write of this
-//! process goes through the writer connection, whose update hook notes a change to any table
-//! in [`REACH_TABLES`]; when the batch holding it ends, committed or not, and before any of its
-//! writers is answered, the generation moves on and every kept reach is stale. A reach is kept
-//! under the generation read *before* it was read, so one read across a change is never kept
-//! past it. Another process (the CLI) writing the same file is not seen by the hook; kept
-//! reaches are therefore also dropped after [`KEEP_FOR`]. PostgreSQL keeps none: several
-//! servers may share it.
+//! administrator or a case assignment changes them. Why it is exact: every change this process
+//! makes to a table in [`REACH_TABLES`] is lent the writer's pooled connection
+//! (`group_commit`), whose update hook notes it; when the batch holding it ends, committed or
+//! not, and before any of its writers is answered, the generation moves on and every kept
+//! reach is stale. (The writer's other connection writes only public submissions, audit rows
+//! and the log.) A reach is kept under the generation taken *before* it was read, so a read
+//! across a change is never kept past it. Another process (the CLI) writing the same file is
+//! not seen by the hook; kept reaches are therefore also dropped after [`KEEP_FOR`].
+//! PostgreSQL keeps none: several servers may share it.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -394,9 +394,10 @@ async fn villagers_and_guessers(app: common::TestApp) {
     assert_eq!(list["total"], 2 + 29, "the refused ones left nothing");
 }
 
-/// The read paths that carry load read the session, the reach and the throttle afresh on
-/// every request: a revoked grant and a sign-out count at the next request, a locked-out
-/// client is refused even the right code, and the receipt page stays inert to markup.
+/// The read paths that carry load read the session and the throttle afresh on every request,
+/// and the reach whenever it may have changed (`reach_cache` on SQLite): a revoked grant and a
+/// sign-out count at the next request, a locked-out client is refused even the right code,
+/// and the receipt page stays inert to markup.
 async fn reads_follow_every_change_at_once(app: common::TestApp) {
     let w = app.inspection_world().await;
     let admin = app.sign_in("admin").await;
