@@ -797,23 +797,19 @@ async fn a_grant_revoked_by_another_process_stops_counting_within_a_second() {
     let server = db.store().await;
     let w = world(&*server).await;
     let west = Scope::of(ScopeKind::Township, &w.west);
-    server.grant_scope(&sys(), &w.secretary_account, &west).await.unwrap();
-    assert!(
+    let reaches_west = || async {
         server
             .reach_of(&w.secretary_account)
             .await
             .unwrap()
             .covers_township(&w.west)
-    );
+    };
+    server.grant_scope(&sys(), &w.secretary_account, &west).await.unwrap();
+    assert!(reaches_west().await);
     let other = db.store().await;
     other.revoke_scope(&sys(), &w.secretary_account, &west).await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while server
-        .reach_of(&w.secretary_account)
-        .await
-        .unwrap()
-        .covers_township(&w.west)
-    {
+    while reaches_west().await {
         assert!(
             std::time::Instant::now() < deadline,
             "a revoked grant still counts 5 s after another process revoked it"
@@ -822,19 +818,7 @@ async fn a_grant_revoked_by_another_process_stops_counting_within_a_second() {
     }
     // A change this process makes counts from the next read on.
     server.grant_scope(&sys(), &w.secretary_account, &west).await.unwrap();
-    assert!(
-        server
-            .reach_of(&w.secretary_account)
-            .await
-            .unwrap()
-            .covers_township(&w.west)
-    );
+    assert!(reaches_west().await);
     server.revoke_scope(&sys(), &w.secretary_account, &west).await.unwrap();
-    assert!(
-        !server
-            .reach_of(&w.secretary_account)
-            .await
-            .unwrap()
-            .covers_township(&w.west)
-    );
+    assert!(!reaches_west().await);
 }
