@@ -13,12 +13,11 @@ target=${CARGO_TARGET_DIR:-target}
 command -v wrk >/dev/null || { echo "needs wrk (Debian: apt-get install wrk)" >&2; exit 1; }
 
 cargo build --release --quiet -p qinglian-web --example bare_ok
-bare=""
-trap '[[ -n $bare ]] && kill "$bare" 2>/dev/null; wait 2>/dev/null || true' EXIT
-trap 'exit 130' INT TERM
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+port=$(free_port)
 "$target/release/examples/bare_ok" "127.0.0.1:$port" &
-bare=$!
+server=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
 
 echo "bare axum ok: $runs run(s) x $secs s, wrk -t2 -c16"
