@@ -52,10 +52,14 @@ async fn a_team_formed_and_authorised_while_the_own_township_secretary_sees_noth
             .click()
             .await?;
         }
+        // The box just ticked is checked on this page too: wait for the page the form
+        // answers with before reading it, or what is found on this one goes stale.
+        let before = web.find(By::Tag("html")).await?;
         web.find(By::Css("#team-form button[type=submit]"))
             .await?
             .click()
             .await?;
+        before.wait_until().stale().await?;
         web.query(By::Css(format!("#candidates tr[data-staff='{office}'] input:checked")))
             .first()
             .await?;
